@@ -1,0 +1,96 @@
+// retort-cli: the headless front end over retort_core. One subcommand per file (cmd_*.cpp).
+#include "commands.h"
+
+#include "util/error.h"
+#include "util/threads.h"
+
+#include <cstring>
+#include <iostream>
+
+namespace retort::cli {
+
+torch::Device deviceFromArgs(const Args& args)
+{
+    const std::string d = args.get("device", "cpu");
+    try {
+        torch::Device device(d);
+        if (device.is_cuda() && !torch::cuda::is_available())
+            throw UsageError("--device " + d + ": this libtorch build has no CUDA or no GPU is visible");
+        return device;
+    } catch (const c10::Error&) {
+        throw UsageError("--device expects cpu or cuda:N, got '" + d + "'");
+    }
+}
+
+void applyThreads(const Args& args)
+{
+    configureThreads(args.getInt("threads", 0));
+}
+
+namespace {
+
+const Command kCommands[] = {
+    {"info", "layers, parameters, GFLOPs, strides and class names of a model",
+     "info --model M [--imgsz 640] [--json FILE]", runInfo},
+    {"predict", "detect objects in images",
+     "predict --model M --source IMG|DIR [--imgsz 640] [--conf 0.25] [--iou 0.7] [--max-det 300] [--agnostic] "
+     "[--json FILE] [--save DIR]",
+     runPredict},
+};
+
+void printHelp()
+{
+    std::cout << "retort-cli " << RETORT_VERSION << " — knowledge distillation workbench for YOLO detectors\n\n"
+              << "Usage: retort-cli <command> [options]\n\nCommands:\n";
+    for (const auto& c : kCommands)
+        std::cout << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
+    std::cout << "\nCommon options: --device cpu|cuda:N, --threads N (default: all cores)\n"
+              << "Models (M): a .safetensors checkpoint, an Ultralytics .torchscript export, or an\n"
+              << "architecture .yaml (yolov8n.yaml … yolov8x.yaml are built in).\n"
+              << "Run `retort-cli <command> --help` for a command's options.\n";
+}
+
+} // namespace
+} // namespace retort::cli
+
+int main(int argc, char** argv)
+{
+    using namespace retort::cli;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        printHelp();
+        return argc < 2 ? 2 : 0;
+    }
+    if (!std::strcmp(argv[1], "--version")) {
+        std::cout << "retort-cli " << RETORT_VERSION << "\n";
+        return 0;
+    }
+    for (const auto& c : kCommands) {
+        if (std::strcmp(argv[1], c.name) != 0)
+            continue;
+        for (int i = 2; i < argc; ++i)
+            if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+                std::cout << "Usage: retort-cli " << c.usage << "\n\n" << c.summary << "\n";
+                return 0;
+            }
+        try {
+            return c.run(argc - 2, argv + 2);
+        } catch (const UsageError& e) {
+            std::cerr << e.what() << "\nUsage: retort-cli " << c.usage << "\n";
+            return 2;
+        } catch (const retort::InputError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 2;
+        } catch (const retort::Error& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        } catch (const c10::Error& e) {
+            std::cerr << "error: " << e.what_without_backtrace() << "\n";
+            return 1;
+        } catch (const std::exception& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    std::cerr << "retort-cli: unknown command '" << argv[1] << "' (see retort-cli --help)\n";
+    return 2;
+}

@@ -1,0 +1,3 @@
+target_sources(retort_core PRIVATE
+  data/letterbox.h data/letterbox.cpp
+)

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace retort {
+
+struct NmsOptions
+{
+    double conf = 0.25;
+    double iou = 0.7;
+    int maxDet = 300;
+    bool agnostic = false;
+    /// One box per (anchor, class) above `conf` instead of only the best class (validation).
+    bool multiLabel = false;
+    int maxNms = 30000;  ///< candidates kept before NMS
+    int maxWh = 7680;    ///< class offset that separates classes in class-aware NMS
+};
+
+/// Ultralytics' non_max_suppression on eval output (B, 4+nc, N) with xywh boxes. Returns per
+/// image a (n, 6) float tensor [x1, y1, x2, y2, score, class] sorted by descending score.
+///
+///   auto dets = nonMaxSuppression(model->forward(x), {});
+std::vector<torch::Tensor> nonMaxSuppression(const torch::Tensor& prediction, const NmsOptions& options);
+
+/// Greedy NMS (torchvision semantics: drop a box whose IoU with a kept, higher-scoring box
+/// exceeds `iou`). boxes (n, 4) xyxy, scores (n). Returns kept indices by descending score.
+torch::Tensor nmsIndices(const torch::Tensor& boxes, const torch::Tensor& scores, double iou);
+
+/// (n, 4) xywh -> xyxy.
+torch::Tensor xywh2xyxy(const torch::Tensor& xywh);
+
+} // namespace retort

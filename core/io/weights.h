@@ -1,0 +1,67 @@
+#pragma once
+
+#include "io/safetensors.h"
+#include "model/detectionmodel.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace retort {
+
+/// A detector ready to use: the model (on `device`), its class names and where it came from.
+struct LoadedModel
+{
+    DetectionModel model{nullptr};
+    std::vector<std::string> names;
+    std::string source;      ///< the path or name it was loaded from
+    std::string format;      ///< "safetensors", "torchscript" or "yaml"
+    int imgsz = 640;         ///< training image size recorded in the file (default 640)
+    std::map<std::string, std::string> metadata; ///< safetensors metadata, when any
+};
+
+struct LoadOptions
+{
+    torch::Device device = torch::kCPU;
+    int64_t nc = 0;                 ///< for a bare architecture: class count (0 = the YAML's)
+    std::vector<std::string> names; ///< for a bare architecture: class names
+};
+
+/// Loads a detector from a `.safetensors` checkpoint (architecture in its metadata), an
+/// Ultralytics `.torchscript` export (BN fused there, so the model comes back fused), or an
+/// architecture `.yaml` (fresh initialisation; `yolov8n.yaml` … resolve to the shipped one).
+/// Every problem throws InputError naming the file and, for weights, the key and both shapes.
+///
+///   LoadedModel m = loadModel("yolov8n.safetensors");
+///   m.model->eval();
+LoadedModel loadModel(const std::string& path, const LoadOptions& options = {});
+
+/// Copies `tensors` into `model` by Ultralytics name. Missing or surplus keys and shape
+/// mismatches throw InputError naming `origin`, the key and both shapes.
+/// (`num_batches_tracked`, which the official files omit, may be missing.)
+void loadStateDict(DetectionModelImpl& model, const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                   const std::string& origin);
+
+/// The model's parameters and buffers under their Ultralytics names.
+std::vector<std::pair<std::string, torch::Tensor>> stateDict(DetectionModelImpl& model);
+
+/// Metadata Retort writes into every weights file: format, arch (with scale), names, nc,
+/// stride, imgsz, reg_max, task. `extra` entries are added (epoch, best_fitness, config…).
+std::map<std::string, std::string> weightsMetadata(const DetectionModelImpl& model, const std::vector<std::string>& names,
+                                                   int imgsz, const std::map<std::string, std::string>& extra = {});
+
+/// Saves the model (F32 unless `dtype` says otherwise) with weightsMetadata(), atomically.
+void saveModel(const std::string& path, DetectionModelImpl& model, const std::vector<std::string>& names, int imgsz,
+               const std::map<std::string, std::string>& extra = {},
+               std::optional<torch::ScalarType> dtype = std::nullopt);
+
+/// `class0`, `class1`, … (Ultralytics' default names for a bare architecture).
+std::vector<std::string> defaultNames(int64_t nc);
+
+/// Parses a names value: a JSON/YAML list or an {index: name} map.
+std::vector<std::string> parseNames(const std::string& text, const std::string& origin);
+
+/// JSON list text of names.
+std::string namesJson(const std::vector<std::string>& names);
+
+} // namespace retort

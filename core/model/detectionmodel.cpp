@@ -1,0 +1,132 @@
+#include "model/detectionmodel.h"
+
+#include "model/layers.h"
+#include "util/error.h"
+
+namespace retort {
+
+DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
+{
+    model = register_module("model", torch::nn::ModuleList());
+    m_keep.assign(spec.layers.size(), false);
+    for (const auto& l : spec.layers)
+        for (const int f : l.from)
+            if (f >= 0 && f != l.index - 1)
+                m_keep[static_cast<size_t>(f)] = true;
+
+    for (const auto& l : spec.layers) {
+        const auto one = [](auto module) {
+            return [module](const std::vector<torch::Tensor>& in) mutable { return module->forward(in[0]); };
+        };
+        if (l.module == "Conv") {
+            if (l.repeats == 1) {
+                Conv m(ConvOptions(l.inChannels, l.outChannels, l.kernel, l.stride));
+                model->push_back(m);
+                m_run.push_back(one(m));
+            } else {
+                torch::nn::Sequential seq;
+                for (int r = 0; r < l.repeats; ++r)
+                    seq->push_back(Conv(ConvOptions(r ? l.outChannels : l.inChannels, l.outChannels, l.kernel, l.stride)));
+                model->push_back(seq);
+                m_run.push_back(one(seq));
+            }
+        } else if (l.module == "C2f") {
+            C2f m(l.inChannels, l.outChannels, l.blockRepeats, l.shortcut);
+            model->push_back(m);
+            m_run.push_back(one(m));
+        } else if (l.module == "SPPF") {
+            SPPF m(l.inChannels, l.outChannels, l.kernel);
+            model->push_back(m);
+            m_run.push_back(one(m));
+        } else if (l.module == "Upsample") {
+            Upsample m(l.stride);
+            model->push_back(m);
+            m_run.push_back(one(m));
+        } else if (l.module == "Concat") {
+            // Parameterless; an Identity keeps the layer numbering.
+            model->push_back(torch::nn::Identity());
+            m_run.push_back([](const std::vector<torch::Tensor>& in) { return torch::cat(in, 1); });
+        } else if (l.module == "Detect") {
+            m_detect = Detect(spec.nc, l.detectChannels, spec.regMax);
+            model->push_back(m_detect);
+            m_run.push_back(nullptr); // handled in forwardMaps
+        }
+    }
+    m_detect->setStrides(spec.strides(), /*initBiases=*/true);
+}
+
+std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& images, const std::vector<int>& tapLayers,
+                                                           FeatureTaps* taps)
+{
+    std::vector<torch::Tensor> outputs(m_spec.layers.size());
+    torch::Tensor x = images;
+    std::vector<torch::Tensor> inputs;
+    for (size_t i = 0; i < m_spec.layers.size(); ++i) {
+        const auto& l = m_spec.layers[i];
+        inputs.clear();
+        for (const int f : l.from)
+            inputs.push_back(f < 0 ? images : (f == l.index - 1 ? x : outputs[static_cast<size_t>(f)]));
+        if (l.module == "Detect")
+            return m_detect->forward(inputs);
+        x = m_run[i](inputs);
+        if (m_keep[i])
+            outputs[i] = x;
+        if (taps && std::find(tapLayers.begin(), tapLayers.end(), l.index) != tapLayers.end())
+            (*taps)[l.index] = x;
+    }
+    throw Error("model has no Detect layer");
+}
+
+torch::Tensor DetectionModelImpl::forward(const torch::Tensor& images)
+{
+    return m_detect->decode(forwardMaps(images));
+}
+
+void DetectionModelImpl::fuse()
+{
+    forEachConv(*this, [](ConvImpl& c) { c.fuse(); });
+}
+
+void DetectionModelImpl::makeFusedLayout()
+{
+    forEachConv(*this, [](ConvImpl& c) { c.makeFusedLayout(); });
+}
+
+bool DetectionModelImpl::fused() const
+{
+    bool any = false;
+    forEachConv(const_cast<DetectionModelImpl&>(*this), [&](ConvImpl& c) { any = any || c.fused(); });
+    return any;
+}
+
+int64_t DetectionModelImpl::layerChannels(int index) const
+{
+    if (index < 0 || index >= numLayers())
+        throw InputError("layer " + std::to_string(index) + " does not exist (the model has layers 0.." +
+                         std::to_string(numLayers() - 1) + ")");
+    return m_spec.layers[static_cast<size_t>(index)].outChannels;
+}
+
+void copyState(DetectionModelImpl& target, const DetectionModelImpl& source)
+{
+    torch::NoGradGuard noGrad;
+    auto dst = target.named_parameters(true);
+    for (const auto& p : source.named_parameters(true))
+        dst[p.key()].copy_(p.value());
+    auto dstBuf = target.named_buffers(true);
+    for (const auto& b : source.named_buffers(true))
+        dstBuf[b.key()].copy_(b.value());
+}
+
+DetectionModel cloneModel(const DetectionModelImpl& source, const torch::Device& device)
+{
+    DetectionModel copy(source.spec());
+    if (source.fused())
+        copy->makeFusedLayout();
+    copy->to(device);
+    copyState(*copy, source);
+    copy->train(source.is_training());
+    return copy;
+}
+
+} // namespace retort

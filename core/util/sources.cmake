@@ -1,0 +1,7 @@
+target_sources(retort_core PRIVATE
+  util/error.h
+  util/resources.h
+  util/json.h util/json.cpp
+  util/atomicfile.h util/atomicfile.cpp
+  util/threads.h util/threads.cpp
+)

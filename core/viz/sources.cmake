@@ -1,0 +1,3 @@
+target_sources(retort_core PRIVATE
+  viz/render.h viz/render.cpp
+)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs Retort's build and run dependencies on Debian 12 (idempotent: apt runs only when a
+# package is missing).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev libopenblas0-pthread
+  qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
+  libqcustomplot-dev libqcustomplot2.1-qt6
+  libopencv-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler
+  xvfb xauth
+  python3-torch python3-opencv python3-onnx python3-numpy
+  nodejs npm
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian's libtorch runs on the reference BLAS unless OpenBLAS is the selected alternative.
+if command -v update-alternatives >/dev/null; then
+  cur=$(update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | awk '/^Value:/{print $2}')
+  case "$cur" in *openblas*) ;; *) echo "note: libblas alternative is '$cur'; OpenBLAS (pthread) is faster" ;; esac
+fi

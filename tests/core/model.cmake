@@ -1,0 +1,2 @@
+retort_add_test(tst_archspec SOURCES core/tst_archspec.cpp LABELS unit parity)
+retort_add_test(tst_modelparity SOURCES core/tst_modelparity.cpp LABELS parity)
