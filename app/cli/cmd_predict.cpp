@@ -100,6 +100,7 @@ int runPredict(int argc, char** argv)
     LoadedModel loaded = loadModel(args.required("model"), {device});
     if (!args.has("no-fuse"))
         loaded.model->fuse();
+    loaded.model->toChannelsLast();
     Predictor predictor(loaded.model, loaded.names, opts, device);
 
     const std::string saveDir = args.get("save");

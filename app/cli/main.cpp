@@ -36,6 +36,9 @@ const Command kCommands[] = {
      "predict --model M --source IMG|DIR [--imgsz 640] [--conf 0.25] [--iou 0.7] [--max-det 300] [--agnostic] "
      "[--json FILE] [--save DIR]",
      runPredict},
+    {"bench", "timing breakdowns: bench predict|train|distill|loader …",
+     "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]",
+     runBench},
 };
 
 void printHelp()

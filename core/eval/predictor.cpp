@@ -41,14 +41,16 @@ Predictor::Predictor(DetectionModel model, std::vector<std::string> names, Predi
     m_model->eval();
 }
 
+
 torch::Tensor Predictor::preprocess(const cv::Mat& bgr, LetterboxInfo* info) const
 {
     LetterboxOptions lb;
     lb.height = m_options.imgszH;
     lb.width = m_options.imgszW;
-    lb.minimal = true;
+    lb.minimal = m_options.rect;
     const cv::Mat boxed = letterbox(bgr, lb, info);
-    return imageToTensor(boxed).to(m_device);
+    auto x = imageToTensor(boxed).to(m_device);
+    return m_channelsLast ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
 
 ImageDetections Predictor::postprocess(const torch::Tensor& dets, const LetterboxInfo& info, const std::string& name) const

@@ -17,6 +17,9 @@ struct PredictOptions
 {
     int imgszH = 640;
     int imgszW = 640;
+    /// Letterbox to the minimal stride-padded rectangle (Ultralytics' predictor); false pads to
+    /// the full imgszH x imgszW (what fixed-shape exports need).
+    bool rect = true;
     NmsOptions nms;
 };
 
@@ -49,6 +52,9 @@ public:
     const PredictOptions& options() const { return m_options; }
     void setOptions(const PredictOptions& options) { m_options = options; }
     DetectionModel model() const { return m_model; }
+    /// Feed the network NHWC (channels-last) tensors, which oneDNN convolutions prefer on CPU
+    /// (on by default; pair with DetectionModel::toChannelsLast()).
+    void setChannelsLast(bool on) { m_channelsLast = on; }
 
 private:
     DetectionModel m_model;
@@ -56,6 +62,7 @@ private:
     PredictOptions m_options;
     torch::Device m_device;
     PredictTimings m_timings;
+    bool m_channelsLast = true;
 };
 
 /// Converts an 8-bit BGR image to a (1, 3, H, W) float RGB tensor in [0, 1].

@@ -99,6 +99,14 @@ bool DetectionModelImpl::fused() const
     return any;
 }
 
+void DetectionModelImpl::toChannelsLast()
+{
+    torch::NoGradGuard noGrad;
+    for (auto& p : parameters())
+        if (p.dim() == 4)
+            p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 int64_t DetectionModelImpl::layerChannels(int index) const
 {
     if (index < 0 || index >= numLayers())

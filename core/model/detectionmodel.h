@@ -40,6 +40,8 @@ public:
     /// Switches to the fused layout without computing (to load fused weights).
     void makeFusedLayout();
     bool fused() const;
+    /// Stores 4-d weights NHWC (channels-last); pair with channels-last inputs on CPU.
+    void toChannelsLast();
 
     const ArchSpec& spec() const { return m_spec; }
     int64_t nc() const { return m_spec.nc; }

@@ -1,0 +1,402 @@
+#include "train/trainer.h"
+
+#include "data/batchloader.h"
+#include "data/dataconfig.h"
+#include "data/dataset.h"
+#include "data/labels.h"
+#include "distill/distiller.h"
+#include "eval/validator.h"
+#include "loss/detectionloss.h"
+#include "model/modelinfo.h"
+#include "train/checkpoint.h"
+#include "train/lrschedule.h"
+#include "train/modelema.h"
+#include "train/optimizerfactory.h"
+#include "train/runlogger.h"
+#include "util/error.h"
+#include "util/threads.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace retort {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string fmt(const char* f, double a = 0, double b = 0, double c = 0, double d = 0)
+{
+    char buf[256];
+    std::snprintf(buf, sizeof buf, f, a, b, c, d);
+    return buf;
+}
+
+/// The images of one split, sliced by the experiment's subset.
+std::vector<std::string> splitImages(const DataConfig& data, const std::string& which, const std::string& subset,
+                                     const std::string& key)
+{
+    const auto& entries = which == "train" ? data.train : which == "test" ? data.test : data.val;
+    if (entries.empty())
+        throw InputError(data.yamlPath + ": no '" + which + "' entry");
+    auto images = listImages(entries, data.yamlPath + " (" + which + ")");
+    const auto [b, e] = parseSubset(subset, images.size(), key);
+    return {images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e)};
+}
+
+AugmentOptions augmentOptions(const TrainSettings& t)
+{
+    AugmentOptions a;
+    a.hsvH = t.hsvH;
+    a.hsvS = t.hsvS;
+    a.hsvV = t.hsvV;
+    a.degrees = t.degrees;
+    a.translate = t.translate;
+    a.scale = t.scale;
+    a.shear = t.shear;
+    a.perspective = t.perspective;
+    a.flipud = t.flipud;
+    a.fliplr = t.fliplr;
+    a.mosaic = t.mosaic;
+    return a;
+}
+
+} // namespace
+
+Trainer::Trainer(ExperimentConfig config) : m_config(std::move(config)) {}
+
+Trainer::~Trainer() = default;
+
+RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
+{
+    TrainerObserver fallbackObserver;
+    TrainerControl fallbackControl;
+    TrainerObserver& obs = observer ? *observer : fallbackObserver;
+    TrainerControl& ctl = control ? *control : fallbackControl;
+    const auto& cfg = m_config;
+    const auto& t = cfg.train;
+    RunState state = RunState::Idle;
+    auto setState = [&](RunState next) {
+        if (next != state && canTransition(state, next)) {
+            state = next;
+            obs.onStateChanged(next);
+        }
+    };
+    auto log = [&](const std::string& line) { obs.onLog(line); };
+
+    setState(RunState::Preparing);
+    RunSummary summary;
+    summary.runDir = cfg.runDir();
+    try {
+        configureThreads(t.threads);
+        const torch::Device device(t.device);
+        torch::manual_seed(t.seed);
+
+        // Data.
+        const DataConfig data = loadDataConfig(cfg.data);
+        const auto trainImages = splitImages(data, "train", t.trainSubset, "train.train_subset");
+        const auto valImages = splitImages(data, t.split, t.valSubset, "train.val_subset");
+        DatasetIndex trainIndex = scanDataset(trainImages, data.nc(), cfg.data + " (train)");
+        DatasetIndex valIndex = scanDataset(valImages, data.nc(), cfg.data + " (" + t.split + ")");
+        for (const auto& issue : trainIndex.issues)
+            log("warning: " + issue.text());
+        log("train: " + trainIndex.summary());
+        log("val:   " + valIndex.summary());
+
+        // Student (and teacher).
+        LoadOptions lo{device, data.nc(), data.names};
+        LoadedModel student = loadModel(cfg.student.weights.empty() ? cfg.student.arch : cfg.student.weights, lo);
+        if (student.model->nc() != data.nc())
+            throw InputError(cfg.student.describe() + ": the student has " + std::to_string(student.model->nc()) +
+                             " classes but " + cfg.data + " has " + std::to_string(data.nc()) +
+                             " (start from an architecture YAML to train a new head)");
+        if (student.model->fused())
+            throw InputError(cfg.student.describe() + ": a fused (TorchScript) model cannot be trained; use safetensors weights");
+        student.names = data.names;
+        const bool distilling = cfg.distills();
+        if (distilling && !m_teacher) {
+            if (cfg.teacher.weights.empty())
+                throw InputError(cfg.sourcePath + ": 'teacher' has no weights to distil from");
+            m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, lo));
+        }
+        if (distilling) {
+            if (m_teacher->model->nc() != data.nc() || m_teacher->names != data.names)
+                throw InputError(cfg.teacher.describe() + ": the teacher's classes (" +
+                                 std::to_string(m_teacher->model->nc()) + ") differ from the student's (" +
+                                 std::to_string(data.nc()) + " in " + cfg.data + ")");
+            m_teacher->model->to(device);
+            m_teacher->model->eval();
+            for (auto& p : m_teacher->model->parameters())
+                p.set_requires_grad(false);
+        }
+        DetectionModel model = student.model;
+        model->to(device);
+
+        Distiller distiller{nullptr};
+        if (distilling) {
+            distiller = Distiller(cfg.distill, *m_teacher->model, *model, t.epochs, t.seed);
+            distiller->to(device);
+            const ModelInfo ti = modelInfo(*m_teacher->model, t.imgsz);
+            const ModelInfo si = modelInfo(*model, t.imgsz);
+            log(fmt("teacher %.2fM params %.1f GFLOPs | student %.2fM params %.1f GFLOPs", ti.params / 1e6, ti.gflops,
+                    si.params / 1e6, si.gflops) +
+                fmt(" | ratio %.2f", static_cast<double>(si.params) / ti.params));
+            const double ratio = static_cast<double>(si.params) / ti.params;
+            if (ratio < 0.1 || ratio > 0.8)
+                log(fmt("warning: student/teacher parameter ratio %.2f is far outside the usual 1/3 to 1/2", ratio));
+            for (const auto& line : distiller->describe())
+                log(line);
+        }
+
+        // Loader, loss, optimizer, EMA.
+        auto trainSet = std::make_shared<DetectionDataset>(trainIndex, t.imgsz, augmentOptions(t), true, t.seed);
+        BatchLoader loader(trainSet, t.batch, true, t.seed, t.workers, std::max(2, t.workers * 2));
+        const int nb = static_cast<int>(loader.batchesPerEpoch());
+        if (nb == 0)
+            throw InputError(cfg.data + ": no training batch (0 images)");
+        DetectionLossHyp hyp;
+        hyp.box = t.box;
+        hyp.cls = t.cls;
+        hyp.dfl = t.dfl;
+        const DetectionLoss criterion(model->nc(), model->strides(), model->spec().regMax, hyp);
+        OptimizerGroups groups = buildOptimizer(*model, distiller ? distiller.ptr().get() : nullptr, t);
+        LrSchedule schedule(t, nb);
+        ModelEMA ema(*model, t.emaDecay, t.emaTau, device);
+        std::vector<std::string> lossNames{"box", "cls", "dfl"};
+        if (distiller)
+            for (const auto& n : distiller->lossNames())
+                lossNames.push_back(n);
+        lossNames.push_back("total");
+        RunLogger logger(cfg.runDir(), lossNames);
+
+        // Resume.
+        TrainProgress progress;
+        const std::string statePath = (fs::path(cfg.runDir()) / "weights" / "last.state").string();
+        if (m_resume && fs::exists(statePath)) {
+            progress = loadCheckpoint(statePath, *model, ema, *groups.optimizer, distiller ? distiller.ptr().get() : nullptr);
+            logger.restore(progress.epoch, progress.step);
+            summary.bestMap50 = progress.bestMap50;
+            summary.bestMap50_95 = progress.bestMap50_95;
+            log("resuming " + statePath + " at epoch " + std::to_string(progress.epoch + 1) + ", batch " +
+                std::to_string(progress.batch + 1));
+        } else {
+            std::error_code ec;
+            fs::remove((fs::path(cfg.runDir()) / "events.jsonl"), ec);
+            fs::remove((fs::path(cfg.runDir()) / "results.csv"), ec);
+        }
+        logger.writeArgs(experimentToYaml(cfg));
+
+        RunInfo info;
+        info.experiment = cfg.name;
+        info.arm = cfg.arm;
+        info.runDir = cfg.runDir();
+        info.epochs = t.epochs;
+        info.startEpoch = progress.epoch;
+        info.batchesPerEpoch = nb;
+        info.imgsz = t.imgsz;
+        info.batch = t.batch;
+        info.lossNames = lossNames;
+        if (distiller)
+            info.featureLayers = distiller->studentLayers();
+        info.teacherMap50_95 = m_teacherMap;
+        info.device = t.device;
+        obs.onTrainStart(info);
+
+        ValOptions valOptions;
+        valOptions.imgsz = t.imgsz;
+        valOptions.batch = t.valBatch;
+        Validator validator(valOptions);
+
+        const auto start = Clock::now();
+        long long stepsThisSession = 0;
+        const long long totalSteps = static_cast<long long>(t.epochs) * nb;
+        const std::vector<int> studentTaps = distiller ? distiller->studentLayers() : std::vector<int>{};
+        const std::vector<int> teacherTaps = distiller ? distiller->teacherLayers() : std::vector<int>{};
+        long long lastOptStep = progress.step - 1;
+        bool stopped = false;
+
+        for (int epoch = progress.epoch; epoch < t.epochs && !stopped; ++epoch) {
+            setState(RunState::Training);
+            model->train();
+            if (distiller)
+                distiller->train();
+            if (epoch == t.epochs - t.closeMosaic) {
+                trainSet->setMosaic(false);
+                log("closing dataloader mosaic");
+            } else if (epoch >= t.epochs - t.closeMosaic) {
+                trainSet->setMosaic(false);
+            }
+            loader.startEpoch(epoch);
+            const int firstBatch = epoch == progress.epoch ? progress.batch : 0;
+            for (int skip = 0; skip < firstBatch; ++skip)
+                loader.next(); // same data order as the uninterrupted run
+            LossMap epochSums;
+            int epochCount = 0;
+            const auto epochStart = Clock::now();
+            auto stepStart = Clock::now();
+            for (int i = firstBatch; i < nb; ++i) {
+                if (ctl.waitWhilePaused())
+                    setState(RunState::Training);
+                std::optional<TrainBatch> batch = loader.next();
+                if (!batch)
+                    break;
+                const long long ni = static_cast<long long>(epoch) * nb + i;
+                const int accumulate = schedule.accumulate(ni);
+                for (size_t g = 0; g < groups.count(); ++g)
+                    groups.setLrMomentum(g, schedule.lr(static_cast<int>(g), ni, epoch), schedule.momentum(ni));
+
+                const auto images = batch->images.to(device).to(torch::kFloat).div_(255.0);
+                DetectionTargets targets{batch->batchIdx.to(device), batch->cls.to(device), batch->bboxes.to(device)};
+                FeatureTaps sTaps;
+                const auto maps = model->forwardMaps(images, studentTaps, &sTaps);
+                DetectionLossOutput lossOut = criterion(maps, targets);
+                torch::Tensor total = lossOut.total;
+                LossMap values;
+                const auto items = lossOut.items.to(torch::kCPU);
+                values["box"] = items[0].item<double>();
+                values["cls"] = items[1].item<double>();
+                values["dfl"] = items[2].item<double>();
+                if (distiller) {
+                    FeatureTaps tTaps;
+                    std::vector<torch::Tensor> tMaps;
+                    {
+                        torch::NoGradGuard noGrad;
+                        tMaps = m_teacher->model->forwardMaps(images, teacherTaps, &tTaps);
+                    }
+                    const double epochProgress = epoch + static_cast<double>(i) / nb;
+                    KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, lossOut, epochProgress);
+                    total = total + kd.total * static_cast<double>(images.size(0));
+                    for (const auto& [k, v] : kd.components)
+                        values[k] = v;
+                }
+                double totalValue = 0;
+                for (const auto& [k, v] : values)
+                    totalValue += (k.rfind("kd_feat_", 0) == 0) ? 0 : v; // per-layer terms are inside kd_feat
+                values["total"] = totalValue;
+                if (!std::isfinite(totalValue))
+                    throw TrainingError("loss became " + std::string(std::isnan(totalValue) ? "NaN" : "infinite") +
+                                        " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(i + 1) +
+                                        " (lower lr0 or the KD weights); the last good checkpoint is kept in " +
+                                        cfg.runDir() + "/weights");
+                total.backward();
+
+                if (ni - lastOptStep >= accumulate) {
+                    groups.step(t.maxGradNorm);
+                    ema.update(*model);
+                    lastOptStep = ni;
+                }
+                for (const auto& [k, v] : values)
+                    epochSums[k] += v;
+                ++epochCount;
+                ++stepsThisSession;
+
+                const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+                const double stepSeconds = std::chrono::duration<double>(Clock::now() - stepStart).count();
+                stepStart = Clock::now();
+                StepMetrics sm;
+                sm.epoch = epoch;
+                sm.epochs = t.epochs;
+                sm.batch = i;
+                sm.batchesPerEpoch = nb;
+                sm.step = ni;
+                sm.losses = values;
+                sm.lr = groups.lr(0);
+                sm.instances = static_cast<int>(batch->cls.size(0));
+                sm.imagesPerSecond = stepSeconds > 0 ? images.size(0) / stepSeconds : 0;
+                sm.etaSeconds = elapsed / stepsThisSession * static_cast<double>(totalSteps - ni - 1);
+                logger.appendStep(sm);
+                obs.onStep(sm);
+
+                if (ctl.stopRequested()) {
+                    // Finish the accumulation so that the saved state has no pending gradients.
+                    if (ni != lastOptStep) {
+                        groups.step(t.maxGradNorm);
+                        ema.update(*model);
+                        lastOptStep = ni;
+                    }
+                    setState(RunState::Stopping);
+                    TrainProgress p = progress;
+                    p.epoch = epoch;
+                    p.batch = i + 1;
+                    p.step = ni + 1;
+                    if (p.batch >= nb) {
+                        p.epoch += 1;
+                        p.batch = 0;
+                    }
+                    const auto paths = saveCheckpoint(cfg, *model, ema, *groups.optimizer,
+                                                      distiller ? distiller.ptr().get() : nullptr, student.names, p, false);
+                    obs.onCheckpoint({epoch, paths.weights, false});
+                    summary.lastWeights = paths.weights;
+                    stopped = true;
+                    break;
+                }
+            }
+            if (stopped)
+                break;
+
+            EpochMetrics em;
+            em.epoch = epoch;
+            em.epochs = t.epochs;
+            for (const auto& [k, v] : epochSums)
+                em.trainLosses[k] = v / std::max(epochCount, 1);
+            for (size_t g = 0; g < groups.count(); ++g)
+                em.lrs.push_back(groups.lr(g));
+            em.seconds = std::chrono::duration<double>(Clock::now() - epochStart).count();
+            obs.onEpochEnd(em);
+
+            ValMetrics vm;
+            vm.epoch = epoch;
+            bool validated = false;
+            if (t.val || epoch == t.epochs - 1) {
+                setState(RunState::Validating);
+                ValResult vr = validator.run(*ema.model(), valIndex.images, {}, ctl.stopFlag());
+                vm.precision = vr.metrics.precision;
+                vm.recall = vr.metrics.recall;
+                vm.map50 = vr.metrics.map50;
+                vm.map50_95 = vr.metrics.map50_95;
+                vm.fitness = vr.metrics.fitness;
+                validated = true;
+            }
+            vm.best = validated && (vm.fitness > progress.bestFitness || progress.bestFitness <= 0);
+            if (vm.best) {
+                progress.bestFitness = vm.fitness;
+                progress.bestMap50 = summary.bestMap50 = vm.map50;
+                progress.bestMap50_95 = summary.bestMap50_95 = vm.map50_95;
+            }
+            if (validated) {
+                obs.onValEnd(vm);
+                log(fmt("epoch %.0f/%.0f  P %.3f  R %.3f", epoch + 1, t.epochs, vm.precision, vm.recall) +
+                    fmt("  mAP50 %.3f  mAP50-95 %.3f", vm.map50, vm.map50_95));
+            }
+            logger.addEpoch(em, validated ? &vm : nullptr);
+            TrainProgress p = progress;
+            p.epoch = epoch + 1;
+            p.batch = 0;
+            p.step = static_cast<long long>(epoch + 1) * nb;
+            const auto paths = saveCheckpoint(cfg, *model, ema, *groups.optimizer,
+                                              distiller ? distiller.ptr().get() : nullptr, student.names, p, vm.best);
+            obs.onCheckpoint({epoch, paths.weights, false});
+            if (vm.best)
+                obs.onCheckpoint({epoch, paths.best, true});
+            summary.lastWeights = paths.weights;
+            summary.epochsDone = epoch + 1;
+        }
+        summary.stopped = stopped;
+        summary.bestFitness = progress.bestFitness;
+        summary.bestWeights = (fs::path(cfg.runDir()) / "weights" / "best.safetensors").string();
+        if (!stopped)
+            summary.epochsDone = t.epochs;
+        setState(RunState::Finished);
+        obs.onFinished(summary);
+        return summary;
+    } catch (const std::exception& e) {
+        setState(RunState::Failed);
+        obs.onFailed(e.what());
+        throw;
+    }
+}
+
+} // namespace retort
