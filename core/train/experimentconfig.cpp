@@ -450,6 +450,23 @@ ExperimentConfig loadExperiment(const std::string& path, const std::vector<std::
     return parseExperiment(text, path, fs::path(path).parent_path().string(), overrides);
 }
 
+std::string armFromWeights(const ExperimentConfig& c)
+{
+    std::vector<std::string> terms;
+    if (c.distill.logit.weight > 0)
+        terms.push_back("logit");
+    if (c.distill.loc.weight > 0)
+        terms.push_back("loc");
+    if (c.distill.feature.weight > 0)
+        terms.push_back(c.distill.feature.type);
+    if (c.distill.relation.weight > 0)
+        terms.push_back("relation");
+    std::string arm;
+    for (const auto& t : terms)
+        arm += (arm.empty() ? "" : "+") + t;
+    return arm.empty() ? "baseline" : arm;
+}
+
 ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
 {
     ExperimentConfig c = base;

@@ -165,6 +165,10 @@ std::string experimentToYaml(const ExperimentConfig& config);
 /// feature method. Throws InputError for an unknown term.
 ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm);
 
+/// The arm that enables every KD term whose weight is > 0 ("baseline" when none is), which is
+/// what `retort-cli train` runs for an experiment with a teacher.
+std::string armFromWeights(const ExperimentConfig& config);
+
 /// Accepted arm terms, for messages and the GUI.
 const std::vector<std::string>& armTerms();
 

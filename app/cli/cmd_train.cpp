@@ -1,0 +1,114 @@
+#include "commands.h"
+#include "consoleobserver.h"
+
+#include "train/experimentconfig.h"
+#include "train/studyrunner.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+#include <csignal>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace retort::cli {
+namespace {
+
+TrainerControl* g_control = nullptr;
+
+extern "C" void onInterrupt(int)
+{
+    // First Ctrl-C: stop cleanly after the current step and write a checkpoint.
+    if (g_control)
+        g_control->requestStop();
+    std::signal(SIGINT, SIG_DFL);
+}
+
+std::vector<std::string> overrides(const Args& args)
+{
+    std::vector<std::string> out;
+    for (const auto& p : args.positional()) {
+        if (p.find('=') == std::string::npos)
+            throw UsageError("unexpected argument '" + p + "' (overrides are key=value, e.g. train.epochs=5)");
+        out.push_back(p);
+    }
+    return out;
+}
+
+} // namespace
+
+int runTrain(int argc, char** argv)
+{
+    const Args args("train", argc, argv, {"config", "resume", "arm", "data", "model", "teacher", "threads", "device"});
+    std::vector<std::string> ov = overrides(args);
+    std::string config = args.get("config");
+    bool resume = false;
+    if (args.has("resume")) {
+        // `--resume RUN_DIR`: the run's own args.yaml holds the resolved config and its arm.
+        const std::string runDir = args.get("resume");
+        config = (fs::path(runDir) / "args.yaml").string();
+        if (!fs::exists(config))
+            throw InputError(runDir + ": not a run directory (no args.yaml)");
+        if (!fs::exists(fs::path(runDir) / "weights" / "last.state"))
+            throw InputError(runDir + ": nothing to resume (no weights/last.state)");
+        resume = true;
+    }
+    if (config.empty())
+        throw UsageError("retort-cli train: give --config E.yaml (or --resume RUN_DIR)");
+    if (args.has("threads"))
+        ov.push_back("train.threads=" + args.get("threads"));
+    if (args.has("device"))
+        ov.push_back("train.device=" + args.get("device"));
+    ExperimentConfig cfg = loadExperiment(config, ov);
+    if (args.has("arm"))
+        cfg = armConfig(cfg, args.get("arm"));
+    else if (!resume && cfg.hasTeacher())
+        cfg = armConfig(cfg, armFromWeights(cfg)); // with a teacher: every KD term whose weight > 0
+    if (resume) {
+        // args.yaml lives in <project>/<name>/<arm>: keep writing there.
+        const fs::path runDir = fs::absolute(args.get("resume"));
+        cfg.project = runDir.parent_path().parent_path().string();
+        cfg.name = runDir.parent_path().filename().string();
+        cfg.arm = runDir.filename().string();
+    }
+
+    TrainerControl control;
+    g_control = &control;
+    std::signal(SIGINT, onInterrupt);
+    ConsoleObserver observer;
+    StudyRunner runner(cfg);
+    runner.prepare(&observer, &control);
+    Trainer trainer(cfg);
+    trainer.setResume(resume);
+    if (cfg.distills())
+        trainer.setTeacher(runner.teacher());
+    const RunSummary s = trainer.run(&observer, &control);
+    g_control = nullptr;
+    return s.stopped ? 130 : 0;
+}
+
+int runStudy(int argc, char** argv)
+{
+    const Args args("study", argc, argv, {"config", "threads", "device", "arms"}, {"fresh"});
+    std::vector<std::string> ov = overrides(args);
+    if (args.has("threads"))
+        ov.push_back("train.threads=" + args.get("threads"));
+    if (args.has("device"))
+        ov.push_back("train.device=" + args.get("device"));
+    if (args.has("arms"))
+        ov.push_back("arms=[" + args.get("arms") + "]");
+    const ExperimentConfig cfg = loadExperiment(args.required("config"), ov);
+    TrainerControl control;
+    g_control = &control;
+    std::signal(SIGINT, onInterrupt);
+    ConsoleObserver observer;
+    StudyRunner runner(cfg);
+    runner.setReuseFinished(!args.has("fresh"));
+    const StudyResult result = runner.run(&observer, &control);
+    g_control = nullptr;
+    std::printf("\n%s\n", result.markdown.c_str());
+    std::printf("study written to %s\n", result.csvPath.c_str());
+    return result.stopped ? 130 : 0;
+}
+
+} // namespace retort::cli
