@@ -1,0 +1,49 @@
+#pragma once
+
+#include <QSettings>
+#include <QString>
+#include <QVariant>
+
+namespace retort::app {
+
+/// A typed QSettings entry (qBittorrent's SettingValue<T>): one key, one type, one default.
+///
+///   SettingValue<QString> theme{"ui/theme", "system"};
+///   theme = "dark";   QString t = theme;
+template <typename T>
+class SettingValue
+{
+public:
+    SettingValue(QString key, T fallback) : m_key(std::move(key)), m_fallback(std::move(fallback)) {}
+
+    T get() const { return QSettings().value(m_key, QVariant::fromValue(m_fallback)).template value<T>(); }
+    void set(const T& value) { QSettings().setValue(m_key, QVariant::fromValue(value)); }
+    operator T() const { return get(); }
+    SettingValue& operator=(const T& value)
+    {
+        set(value);
+        return *this;
+    }
+    const QString& key() const { return m_key; }
+
+private:
+    QString m_key;
+    T m_fallback;
+};
+
+/// Everything the workbench remembers between sessions.
+struct Settings
+{
+    SettingValue<QString> theme{QStringLiteral("ui/theme"), QStringLiteral("system")};
+    SettingValue<QString> language{QStringLiteral("ui/language"), QStringLiteral("system")};
+    SettingValue<QByteArray> geometry{QStringLiteral("ui/geometry"), {}};
+    SettingValue<QByteArray> windowState{QStringLiteral("ui/windowState"), {}};
+    SettingValue<QStringList> recentExperiments{QStringLiteral("files/recentExperiments"), {}};
+    SettingValue<QString> lastExperiment{QStringLiteral("files/lastExperiment"), {}};
+    SettingValue<QString> workspace{QStringLiteral("files/workspace"), QStringLiteral("runs")};
+    SettingValue<QString> lastImageDir{QStringLiteral("files/lastImageDir"), {}};
+    SettingValue<double> warningLevel{QStringLiteral("compare/warningLevel"), 0.4};
+    SettingValue<int> currentTab{QStringLiteral("ui/currentTab"), 0};
+};
+
+} // namespace retort::app
