@@ -1,0 +1,119 @@
+#include "loss/detectionloss.h"
+
+#include "eval/nms.h"
+#include "loss/bboxiou.h"
+#include "model/detect.h"
+
+namespace retort {
+
+DetectionLoss::DetectionLoss(int64_t nc, std::vector<double> strides, int64_t regMax, DetectionLossHyp hyp)
+    : m_nc(nc), m_strides(std::move(strides)), m_regMax(regMax), m_hyp(hyp), m_assigner(nc, hyp.topk, hyp.alpha, hyp.beta)
+{
+}
+
+namespace {
+
+/// (M, 6) rows [img, cls, x, y, w, h] -> (B, maxPerImage, 5) [cls, x1, y1, x2, y2] in pixels.
+torch::Tensor padTargets(const DetectionTargets& t, int64_t batchSize, const torch::Tensor& scale,
+                         const torch::TensorOptions& opts)
+{
+    const int64_t n = t.batchIdx.numel();
+    if (n == 0)
+        return torch::zeros({batchSize, 0, 5}, opts);
+    const auto idx = t.batchIdx.view(-1).to(torch::kLong).to(torch::kCPU);
+    std::vector<int64_t> counts(static_cast<size_t>(batchSize), 0);
+    const auto acc = idx.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < n; ++i)
+        counts[static_cast<size_t>(acc[i])]++;
+    const int64_t maxCount = *std::max_element(counts.begin(), counts.end());
+    auto out = torch::zeros({batchSize, maxCount, 5}, opts);
+    const auto rows = torch::cat({t.cls.view({-1, 1}).to(opts.dtype()), t.bboxes.to(opts.dtype())}, 1).to(opts.device());
+    const auto idxDev = idx.to(opts.device());
+    for (int64_t j = 0; j < batchSize; ++j) {
+        if (!counts[static_cast<size_t>(j)])
+            continue;
+        const auto sel = rows.index({idxDev == j});
+        out[j].narrow(0, 0, sel.size(0)).copy_(sel);
+    }
+    auto boxes = out.narrow(2, 1, 4);
+    boxes.copy_(xywh2xyxy(boxes * scale));
+    return out;
+}
+
+} // namespace
+
+DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets) const
+{
+    const int64_t b = maps[0].size(0);
+    const int64_t no = m_nc + 4 * m_regMax;
+    std::vector<torch::Tensor> flat;
+    std::vector<std::pair<int64_t, int64_t>> sizes;
+    for (const auto& m : maps) {
+        flat.push_back(m.reshape({b, no, -1}));
+        sizes.emplace_back(m.size(2), m.size(3));
+    }
+    const auto cat = torch::cat(flat, 2);
+    const auto predDistri = cat.narrow(1, 0, 4 * m_regMax).permute({0, 2, 1}).contiguous();
+    const auto predScores = cat.narrow(1, 4 * m_regMax, m_nc).permute({0, 2, 1}).contiguous();
+    const auto opts = predScores.options().requires_grad(false);
+    const auto anchors = makeAnchors(sizes, m_strides, opts);
+    const double imgH = static_cast<double>(maps[0].size(2)) * m_strides[0];
+    const double imgW = static_cast<double>(maps[0].size(3)) * m_strides[0];
+    const auto scale = torch::tensor({imgW, imgH, imgW, imgH}, opts);
+
+    const auto gt = padTargets(targets, b, scale, opts);
+    const auto gtLabels = gt.narrow(2, 0, 1);
+    const auto gtBboxes = gt.narrow(2, 1, 4);
+    const auto maskGt = gtBboxes.sum(2, true).gt(0);
+
+    // DFL decode: softmax over bins, expectation with 0..reg_max-1.
+    const auto proj = torch::arange(m_regMax, opts);
+    const auto dist = predDistri.view({b, -1, 4, m_regMax}).softmax(3).matmul(proj);
+    const auto predBboxes = dist2bbox(dist, anchors.points, false, -1); // grid units, xyxy
+
+    DetectionLossOutput out;
+    out.assigned = m_assigner(predScores.detach().sigmoid(), predBboxes.detach() * anchors.strides,
+                              anchors.points * anchors.strides, gtLabels, gtBboxes, maskGt);
+    const auto& a = out.assigned;
+    const auto targetScores = a.targetScores.to(predScores.dtype());
+    const double tss = std::max(targetScores.sum().item<double>(), 1.0);
+
+    const auto lossCls =
+        torch::binary_cross_entropy_with_logits(predScores, targetScores, {}, {}, at::Reduction::None).sum() / tss;
+    auto lossBox = torch::zeros({}, opts);
+    auto lossDfl = torch::zeros({}, opts);
+    if (a.fgMask.any().item<bool>()) {
+        const auto targetBboxes = a.targetBboxes / anchors.strides;
+        const auto fg = a.fgMask;
+        const auto weight = targetScores.sum(-1).index({fg}).unsqueeze(-1);
+        const auto iou = bboxIou(predBboxes.index({fg}), targetBboxes.index({fg}), false, true);
+        lossBox = ((1.0 - iou) * weight).sum() / tss;
+        // bbox2dist then DFLoss: the target distance split between its two neighbouring bins.
+        auto parts = targetBboxes.chunk(2, -1);
+        const double maxDist = static_cast<double>(m_regMax - 1) - 0.01;
+        auto ltrb = torch::cat({anchors.points - parts[0], parts[1] - anchors.points}, -1).clamp(0, maxDist);
+        const auto target = ltrb.index({fg}); // (F, 4)
+        const auto pd = predDistri.index({fg}).view({-1, m_regMax});
+        const auto tl = target.to(torch::kLong);
+        const auto tr = tl + 1;
+        const auto wl = tr.to(target.dtype()) - target;
+        const auto wr = 1 - wl;
+        namespace F = torch::nn::functional;
+        const auto ceL = F::cross_entropy(pd, tl.view(-1), F::CrossEntropyFuncOptions().reduction(torch::kNone)).view(tl.sizes());
+        const auto ceR = F::cross_entropy(pd, tr.view(-1), F::CrossEntropyFuncOptions().reduction(torch::kNone)).view(tl.sizes());
+        lossDfl = ((ceL * wl + ceR * wr).mean(-1, true) * weight).sum() / tss;
+    }
+    const auto box = lossBox * m_hyp.box;
+    const auto cls = lossCls * m_hyp.cls;
+    const auto dflv = lossDfl * m_hyp.dfl;
+    out.total = (box + cls + dflv) * static_cast<double>(b);
+    out.items = torch::stack({box.detach(), cls.detach(), dflv.detach()});
+    out.anchorPoints = anchors.points;
+    out.strideTensor = anchors.strides;
+    out.predScores = predScores;
+    out.predDistri = predDistri;
+    out.targetScoresSum = tss;
+    return out;
+}
+
+} // namespace retort

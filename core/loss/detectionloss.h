@@ -1,0 +1,67 @@
+#pragma once
+
+#include "loss/taskalignedassigner.h"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace retort {
+
+/// Loss gains and assigner settings (Ultralytics' hyperparameter names and defaults).
+struct DetectionLossHyp
+{
+    double box = 7.5;
+    double cls = 0.5;
+    double dfl = 1.5;
+    int64_t topk = 10;
+    double alpha = 0.5;
+    double beta = 6.0;
+};
+
+/// Ultralytics batch targets: batchIdx (M) image index, cls (M, 1), bboxes (M, 4) xywh
+/// normalised to the network input.
+struct DetectionTargets
+{
+    torch::Tensor batchIdx;
+    torch::Tensor cls;
+    torch::Tensor bboxes;
+};
+
+struct DetectionLossOutput
+{
+    torch::Tensor total;       ///< scalar with grad: (box + cls + dfl) * batch size — what is back-propagated
+    torch::Tensor items;       ///< (3) detached: box, cls, dfl, already times their gains (Ultralytics' loss_items)
+    AssignResult assigned;     ///< targetBboxes in input pixels (xyxy), before division by the stride
+    torch::Tensor anchorPoints; ///< (N, 2) grid units (+0.5)
+    torch::Tensor strideTensor; ///< (N, 1)
+    torch::Tensor predScores;  ///< (B, N, nc) class logits, anchors in P3, P4, P5 order
+    torch::Tensor predDistri;  ///< (B, N, 4 * reg_max) DFL logits
+    double targetScoresSum = 0;
+};
+
+/// YOLOv8's detection loss (v8DetectionLoss): task-aligned assignment, CIoU box loss and DFL
+/// weighted by the target scores, BCE class loss, normalised by the sum of target scores.
+///
+///   DetectionLoss loss(model->nc(), model->strides());
+///   DetectionLossOutput out = loss(model->forwardMaps(images), targets);
+///   out.total.backward();
+class DetectionLoss
+{
+public:
+    DetectionLoss(int64_t nc, std::vector<double> strides, int64_t regMax = 16, DetectionLossHyp hyp = {});
+
+    /// maps: per-level raw head maps (B, 4*reg_max + nc, H, W) as DetectionModel::forwardMaps returns.
+    DetectionLossOutput operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets) const;
+
+    const DetectionLossHyp& hyp() const { return m_hyp; }
+
+private:
+    int64_t m_nc;
+    std::vector<double> m_strides;
+    int64_t m_regMax;
+    DetectionLossHyp m_hyp;
+    TaskAlignedAssigner m_assigner;
+};
+
+} // namespace retort

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <torch/torch.h>
+
+namespace retort {
+
+/// Outputs of the task-aligned assigner, per image and anchor.
+struct AssignResult
+{
+    torch::Tensor targetLabels; ///< (B, N) long
+    torch::Tensor targetBboxes; ///< (B, N, 4) xyxy, in the units of the gt boxes given
+    torch::Tensor targetScores; ///< (B, N, nc) alignment-weighted one-hot
+    torch::Tensor fgMask;       ///< (B, N) bool
+    torch::Tensor targetGtIdx;  ///< (B, N) long, index of the assigned gt within its image
+};
+
+/// YOLOv8's TaskAlignedAssigner (Feng et al., TOOD): for every gt the top-k anchors inside it by
+/// score^alpha * CIoU^beta; an anchor claimed by several gts goes to the one it overlaps most.
+///
+///   TaskAlignedAssigner tal(80);
+///   AssignResult r = tal(scores, boxes, anchors, gtLabels, gtBoxes, maskGt);
+class TaskAlignedAssigner
+{
+public:
+    explicit TaskAlignedAssigner(int64_t nc, int64_t topk = 10, double alpha = 0.5, double beta = 6.0, double eps = 1e-9);
+
+    /// pdScores (B, N, nc) sigmoid scores; pdBboxes (B, N, 4) xyxy; ancPoints (N, 2);
+    /// gtLabels (B, M, 1); gtBboxes (B, M, 4) xyxy; maskGt (B, M, 1). No gradient flows.
+    AssignResult operator()(const torch::Tensor& pdScores, const torch::Tensor& pdBboxes, const torch::Tensor& ancPoints,
+                            const torch::Tensor& gtLabels, const torch::Tensor& gtBboxes, const torch::Tensor& maskGt) const;
+
+    /// (B*M?) anchors strictly inside each gt box: (B, M, N).
+    static torch::Tensor candidatesInGts(const torch::Tensor& xyCenters, const torch::Tensor& gtBboxes, double eps = 1e-9);
+
+private:
+    int64_t m_nc;
+    int64_t m_topk;
+    double m_alpha;
+    double m_beta;
+    double m_eps;
+};
+
+} // namespace retort
