@@ -11,8 +11,12 @@ packages=(
   libopencv-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler
   xvfb xauth
   python3-torch python3-opencv python3-onnx python3-numpy
-  nodejs npm
 )
+# Node.js + npm serve only the ONNX Runtime test; a machine that already has them (from any
+# source) keeps its own, since Debian's npm conflicts with other Node.js builds.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,8 +19,13 @@ struct Command
 
 int runInfo(int argc, char** argv);
 int runPredict(int argc, char** argv);
+int runVal(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runBenchPredict(int argc, char** argv);
+int runBenchLoader(int argc, char** argv);
+int runSynth(int argc, char** argv);
+int runTrain(int argc, char** argv);
+int runStudy(int argc, char** argv);
 
 /// Common flags: --device (cpu, cuda:0) and --threads N.
 torch::Device deviceFromArgs(const Args& args);

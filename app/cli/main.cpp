@@ -36,8 +36,19 @@ const Command kCommands[] = {
      "predict --model M --source IMG|DIR [--imgsz 640] [--conf 0.25] [--iou 0.7] [--max-det 300] [--agnostic] "
      "[--json FILE] [--save DIR]",
      runPredict},
+    {"val", "validate a model on a data set: P, R, mAP50, mAP50-95, per class and by object size",
+     "val --model M --data D.yaml [--imgsz 640] [--batch 8] [--conf 0.001] [--iou 0.7] [--split val] [--subset a:b] "
+     "[--json F] [--save-coco F]",
+     runVal},
+    {"train", "train one run (with a teacher in the experiment: a distillation run)",
+     "train --config E.yaml [--arm NAME] [--resume RUN_DIR] [--threads N] [--device cpu|cuda:0] [key=value …]", runTrain},
+    {"study", "run every arm of an experiment with the same seed and compare them (study.csv, study.md)",
+     "study --config E.yaml [--arms a,b] [--fresh] [--threads N] [--device cpu|cuda:0] [key=value …]", runStudy},
+    {"synth", "draw a synthetic shapes dataset in YOLO format (with its data YAML)",
+     "synth --out DIR --images N --imgsz S --classes K [--seed 0] [--val-fraction 0.2]", runSynth},
     {"bench", "timing breakdowns: bench predict|train|distill|loader …",
-     "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]",
+     "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]\n"
+     "       bench loader --data D.yaml [--imgsz 320] [--batch 16] [--workers 2] [--batches 50] [--json F]",
      runBench},
 };
 

@@ -125,7 +125,8 @@ TrainProgress loadCheckpoint(const std::string& statePath, DetectionModelImpl& m
         archive.load_from(in);
         optimizer.load(archive);
     }
-    at::detail::getDefaultCPUGenerator().set_state(st.at("rng/cpu", statePath));
+    at::Generator cpuGen = at::detail::getDefaultCPUGenerator();
+    cpuGen.set_state(st.at("rng/cpu", statePath));
     TrainProgress p;
     try {
         p.epoch = std::stoi(st.meta("epoch"));

@@ -115,6 +115,7 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     row.gflops = info.gflops;
     row.msPerImage = r.inferenceMs;
     row.epochs = cfg.train.epochs;
+    row.seed = cfg.train.seed;
     row.runDir = fs::path(weights).parent_path().parent_path().string();
     return row;
 }

@@ -58,9 +58,11 @@ AugmentOptions augmentOptions(const TrainSettings& t)
     a.scale = t.scale;
     a.shear = t.shear;
     a.perspective = t.perspective;
-    a.flipud = t.flipud;
-    a.fliplr = t.fliplr;
+    a.flipUD = t.flipud;
+    a.flipLR = t.fliplr;
     a.mosaic = t.mosaic;
+    a.epochs = t.epochs;
+    a.closeMosaic = t.closeMosaic;
     return a;
 }
 
@@ -223,12 +225,8 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
             model->train();
             if (distiller)
                 distiller->train();
-            if (epoch == t.epochs - t.closeMosaic) {
-                trainSet->setMosaic(false);
+            if (t.mosaic > 0 && epoch == t.epochs - t.closeMosaic)
                 log("closing dataloader mosaic");
-            } else if (epoch >= t.epochs - t.closeMosaic) {
-                trainSet->setMosaic(false);
-            }
             loader.startEpoch(epoch);
             const int firstBatch = epoch == progress.epoch ? progress.batch : 0;
             for (int skip = 0; skip < firstBatch; ++skip)

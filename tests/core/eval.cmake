@@ -1,2 +1,3 @@
 retort_add_test(tst_letterbox SOURCES core/tst_letterbox.cpp LABELS parity)
 retort_add_test(tst_predict SOURCES core/tst_predict.cpp LABELS parity)
+retort_add_test(tst_validator SOURCES core/tst_validator.cpp LABELS parity slow)

@@ -1,0 +1,2 @@
+retort_add_test(tst_experimentconfig SOURCES core/tst_experimentconfig.cpp LABELS unit)
+retort_add_test(tst_trainer SOURCES core/tst_trainer.cpp LABELS unit slow)
