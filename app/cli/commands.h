@@ -21,6 +21,7 @@ int runInfo(int argc, char** argv);
 int runPredict(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runBenchPredict(int argc, char** argv);
+int runExport(int argc, char** argv);
 
 /// Common flags: --device (cpu, cuda:0) and --threads N.
 torch::Device deviceFromArgs(const Args& args);

@@ -39,6 +39,10 @@ const Command kCommands[] = {
     {"bench", "timing breakdowns: bench predict|train|distill|loader …",
      "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]",
      runBench},
+    {"export", "write an ONNX model (checked with onnx, shape inference and OpenCV DNN)",
+     "export --model M [--format onnx] [--imgsz 640 | --imgsz H W] [--batch 1] [--dynamic] [--opset 12] [--half] "
+     "[--out F] [--check-image IMG] [--check-dump DIR]",
+     runExport},
 };
 
 void printHelp()
