@@ -22,7 +22,7 @@ function parseArgs(argv) {
 
 /// Loads onnxruntime-node from <modules>/node_modules, installing the pinned version when absent.
 export function loadOrt(modules) {
-  const pkgDir = path.join(modules, 'node_modules', 'onnxruntime-node');
+  const pkgDir = path.resolve(modules, 'node_modules', 'onnxruntime-node');
   if (!existsSync(pkgDir)) {
     const version = JSON.parse(readFileSync(path.join(here, 'package.json'), 'utf8')).dependencies['onnxruntime-node'];
     console.log(`installing onnxruntime-node ${version} into ${modules} (npm)`);
