@@ -10,7 +10,7 @@
 #include <onnx/shape_inference/implementation.h>
 #include <opencv2/dnn.hpp>
 
-#include <chrono>
+#include <cctype>
 #include <ctime>
 #include <filesystem>
 #include <sstream>

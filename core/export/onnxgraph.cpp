@@ -1,5 +1,8 @@
 #include "export/onnxgraph.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace retort {
 
 OnnxGraph::Attr OnnxGraph::attr(const std::string& name, int64_t value)
