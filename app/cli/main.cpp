@@ -50,6 +50,10 @@ const Command kCommands[] = {
      "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]\n"
      "       bench loader --data D.yaml [--imgsz 320] [--batch 16] [--workers 2] [--batches 50] [--json F]",
      runBench},
+    {"export", "write an ONNX model (checked with onnx, shape inference and OpenCV DNN)",
+     "export --model M [--format onnx] [--imgsz 640 | --imgsz H W] [--batch 1] [--dynamic] [--opset 12] [--half] "
+     "[--out F] [--check-image IMG] [--check-dump DIR]",
+     runExport},
 };
 
 void printHelp()

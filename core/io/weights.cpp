@@ -13,6 +13,9 @@ namespace fs = std::filesystem;
 namespace retort {
 namespace {
 
+// Distillation state (adapters, generators) that a checkpoint may carry next to the student.
+const std::string kDistillPrefix = "distill.";
+
 std::string shapeText(const torch::Tensor& t)
 {
     std::ostringstream s;
@@ -45,7 +48,14 @@ LoadedModel loadSafetensorsModel(const std::string& path, const LoadOptions& opt
     const bool fused = st.meta("fused") == "true";
     if (fused)
         out.model->makeFusedLayout();
-    loadStateDict(*out.model, st.tensors, path);
+    std::vector<std::pair<std::string, torch::Tensor>> student;
+    for (const auto& kv : st.tensors) {
+        if (kv.first.rfind(kDistillPrefix, 0) == 0)
+            out.ignored.push_back(kv.first);
+        else
+            student.push_back(kv);
+    }
+    loadStateDict(*out.model, student, path);
     out.model->to(options.device);
     out.names = st.meta("names").empty() ? defaultNames(out.model->nc()) : parseNames(st.meta("names"), path);
     if (static_cast<int64_t>(out.names.size()) != out.model->nc())

@@ -18,6 +18,9 @@ struct LoadedModel
     std::string format;      ///< "safetensors", "torchscript" or "yaml"
     int imgsz = 640;         ///< training image size recorded in the file (default 640)
     std::map<std::string, std::string> metadata; ///< safetensors metadata, when any
+    /// Tensors of a distillation checkpoint that are not the student's (keys `distill.*`:
+    /// adapters, generators), skipped on load so that the bare student comes back.
+    std::vector<std::string> ignored;
 };
 
 struct LoadOptions
@@ -31,6 +34,7 @@ struct LoadOptions
 /// Ultralytics `.torchscript` export (BN fused there, so the model comes back fused), or an
 /// architecture `.yaml` (fresh initialisation; `yolov8n.yaml` … resolve to the shipped one).
 /// Every problem throws InputError naming the file and, for weights, the key and both shapes.
+/// Safetensors keys under `distill.` are skipped and listed in `ignored`.
 ///
 ///   LoadedModel m = loadModel("yolov8n.safetensors");
 ///   m.model->eval();

@@ -4,4 +4,5 @@ target_sources(retort_core PRIVATE
   util/json.h util/json.cpp
   util/atomicfile.h util/atomicfile.cpp
   util/threads.h util/threads.cpp
+  util/sha256.h util/sha256.cpp
 )
