@@ -1,5 +1,6 @@
 #pragma once
 
+#include "distill/kdschedule.h"
 #include "loss/detectionloss.h"
 #include "model/detectionmodel.h"
 #include "train/experimentconfig.h"
@@ -7,6 +8,7 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,9 @@ private:
     torch::nn::ModuleList m_features{nullptr};           // one FeatureDistiller per pair
     torch::Generator m_generator;
     std::vector<std::string> m_describe;
+    std::map<std::string, KdSchedule> m_schedules;        // by term: logit, loc, feature, relation
+    size_t m_smallestPair = 0;                            // spatial relation runs on the smallest map
+    torch::Tensor m_rngState;                             // mgd: generator state as a buffer, so checkpoints carry it
 };
 TORCH_MODULE(Distiller);
 

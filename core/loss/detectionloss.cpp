@@ -42,19 +42,28 @@ torch::Tensor padTargets(const DetectionTargets& t, int64_t batchSize, const tor
 
 } // namespace
 
+FlatHeadOutput flattenHeadMaps(const std::vector<torch::Tensor>& maps, int64_t nc, int64_t regMax)
+{
+    const int64_t b = maps.at(0).size(0);
+    const int64_t no = nc + 4 * regMax;
+    std::vector<torch::Tensor> flat;
+    flat.reserve(maps.size());
+    for (const auto& m : maps)
+        flat.push_back(m.reshape({b, no, -1}));
+    const auto cat = torch::cat(flat, 2);
+    return {cat.narrow(1, 0, 4 * regMax).permute({0, 2, 1}).contiguous(),
+            cat.narrow(1, 4 * regMax, nc).permute({0, 2, 1}).contiguous()};
+}
+
 DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets) const
 {
     const int64_t b = maps[0].size(0);
-    const int64_t no = m_nc + 4 * m_regMax;
-    std::vector<torch::Tensor> flat;
     std::vector<std::pair<int64_t, int64_t>> sizes;
-    for (const auto& m : maps) {
-        flat.push_back(m.reshape({b, no, -1}));
+    for (const auto& m : maps)
         sizes.emplace_back(m.size(2), m.size(3));
-    }
-    const auto cat = torch::cat(flat, 2);
-    const auto predDistri = cat.narrow(1, 0, 4 * m_regMax).permute({0, 2, 1}).contiguous();
-    const auto predScores = cat.narrow(1, 4 * m_regMax, m_nc).permute({0, 2, 1}).contiguous();
+    const FlatHeadOutput flat = flattenHeadMaps(maps, m_nc, m_regMax);
+    const auto& predDistri = flat.distri;
+    const auto& predScores = flat.scores;
     const auto opts = predScores.options().requires_grad(false);
     const auto anchors = makeAnchors(sizes, m_strides, opts);
     const double imgH = static_cast<double>(maps[0].size(2)) * m_strides[0];

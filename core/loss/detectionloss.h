@@ -40,6 +40,19 @@ struct DetectionLossOutput
     double targetScoresSum = 0;
 };
 
+/// A head's per-level raw maps flattened over anchors (P3, P4, P5 order, row-major per level).
+struct FlatHeadOutput
+{
+    torch::Tensor distri; ///< (B, N, 4 * reg_max) DFL logits
+    torch::Tensor scores; ///< (B, N, nc) class logits
+};
+
+/// Flattens per-level maps (B, 4*reg_max + nc, H, W) the way the loss reads them; used by the
+/// loss itself and by distillation to read a teacher's maps in the student's anchor order.
+///
+///   FlatHeadOutput t = flattenHeadMaps(teacherMaps, teacher->nc(), 16);
+FlatHeadOutput flattenHeadMaps(const std::vector<torch::Tensor>& maps, int64_t nc, int64_t regMax);
+
 /// YOLOv8's detection loss (v8DetectionLoss): task-aligned assignment, CIoU box loss and DFL
 /// weighted by the target scores, BCE class loss, normalised by the sum of target scores.
 ///

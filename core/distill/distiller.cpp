@@ -1,0 +1,337 @@
+#include "distill/distiller.h"
+
+#include "distill/featuredistiller.h"
+#include "distill/kdlosses.h"
+#include "util/error.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+namespace retort {
+namespace {
+
+std::string num(double v)
+{
+    std::ostringstream s;
+    s << v;
+    return s.str();
+}
+
+std::string shapeText(const torch::Tensor& t)
+{
+    std::string out;
+    for (const int64_t d : t.sizes())
+        out += (out.empty() ? "" : "x") + std::to_string(d);
+    return out;
+}
+
+void requireNonNegative(double v, const std::string& key)
+{
+    if (!(v >= 0))
+        throw InputError(key + ": expected a value >= 0, got " + num(v));
+}
+
+void requirePositive(double v, const std::string& key)
+{
+    if (!(v > 0))
+        throw InputError(key + ": expected a value > 0, got " + num(v));
+}
+
+void requireChoice(const std::string& v, const std::vector<std::string>& choices, const std::string& key)
+{
+    if (std::find(choices.begin(), choices.end(), v) != choices.end())
+        return;
+    std::string list;
+    for (const auto& c : choices)
+        list += (list.empty() ? "" : ", ") + c;
+    throw InputError(key + ": '" + v + "' is not one of " + list);
+}
+
+/// The outputs of `layers` for one no-grad 1x3x128x128 forward in eval mode; the model's
+/// train/eval mode is restored afterwards.
+FeatureTaps dryRunTaps(DetectionModelImpl& model, const std::vector<int>& layers)
+{
+    const bool wasTraining = model.is_training();
+    const auto params = model.parameters();
+    const auto opts = params.empty() ? torch::TensorOptions() : torch::TensorOptions().device(params[0].device()).dtype(params[0].dtype());
+    FeatureTaps taps;
+    {
+        torch::NoGradGuard noGrad;
+        model.eval();
+        model.forwardMaps(torch::zeros({1, 3, 128, 128}, opts), layers, &taps);
+    }
+    model.train(wasTraining);
+    return taps;
+}
+
+void checkLayer(int layer, const DetectionModelImpl& model, const char* who)
+{
+    // The last layer is Detect, whose output is the head maps, not a feature map.
+    const int last = model.numLayers() - 2;
+    if (layer < 0 || layer > last)
+        throw InputError("distill.feature.layers: " + std::string(who) + " layer " + std::to_string(layer) +
+                         " does not exist (the " + who + " has feature layers 0.." + std::to_string(last) + ")");
+}
+
+const torch::Tensor& tap(const FeatureTaps& taps, int layer, const char* who)
+{
+    const auto it = taps.find(layer);
+    if (it == taps.end())
+        throw Error(std::string("Distiller: the ") + who + " forward did not capture layer " + std::to_string(layer) +
+                    " (pass Distiller::" + who + "Layers() to forwardMaps)");
+    return it->second;
+}
+
+} // namespace
+
+DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl& teacher, DetectionModelImpl& student,
+                             int epochs, uint64_t seed)
+    : m_settings(settings), m_epochs(std::max(epochs, 1)), m_nc(student.nc()),
+      m_regMax(student.detectHead()->regMax()), m_generator(at::detail::createCPUGenerator(seed))
+{
+    const auto& s = m_settings;
+    std::vector<std::string> lines;
+    if (s.logitOn) {
+        requireNonNegative(s.logit.weight, "distill.logit.weight");
+        requirePositive(s.logit.temperature, "distill.logit.temperature");
+        requireNonNegative(s.logit.temperatureEnd, "distill.logit.temperature_end");
+        requireChoice(s.logit.mode, {"bce", "kl"}, "distill.logit.mode");
+        if (!(s.logit.confThreshold >= 0 && s.logit.confThreshold < 1))
+            throw InputError("distill.logit.conf_threshold: expected a value in [0, 1), got " + num(s.logit.confThreshold));
+        const auto& sched = m_schedules.emplace("logit", KdSchedule(s.logit.schedule, m_epochs, "distill.logit.schedule")).first->second;
+        std::string line = "logit KD: " + s.logit.mode + ", weight " + num(s.logit.weight) + ", temperature " +
+                           num(s.logit.temperature);
+        if (s.logit.temperatureEnd > 0)
+            line += " -> " + num(s.logit.temperatureEnd) + " over the run";
+        if (s.logit.confThreshold > 0)
+            line += ", anchors with teacher score > " + num(s.logit.confThreshold);
+        lines.push_back(line + ", " + sched.describe());
+    }
+    if (s.locOn) {
+        requireNonNegative(s.loc.weight, "distill.loc.weight");
+        requirePositive(s.loc.temperature, "distill.loc.temperature");
+        const auto& sched = m_schedules.emplace("loc", KdSchedule(s.loc.schedule, m_epochs, "distill.loc.schedule")).first->second;
+        lines.push_back("loc KD (DFL bins): weight " + num(s.loc.weight) + ", temperature " + num(s.loc.temperature) +
+                        ", " + sched.describe());
+    }
+    if (s.logitOn || s.locOn) {
+        const std::string key = s.logitOn ? "distill.logit" : "distill.loc";
+        if (teacher.nc() != student.nc())
+            throw InputError(key + ": the teacher has " + std::to_string(teacher.nc()) + " classes and the student " +
+                             std::to_string(student.nc()) + "; logit and loc KD need equal class counts");
+        if (teacher.detectHead()->regMax() != m_regMax)
+            throw InputError(key + ": the teacher's reg_max " + std::to_string(teacher.detectHead()->regMax()) +
+                             " differs from the student's " + std::to_string(m_regMax));
+        if (teacher.strides() != student.strides())
+            throw InputError(key + ": teacher and student head strides differ, so their anchors do not correspond");
+    }
+    if (s.featureOn) {
+        const auto& f = s.feature;
+        requireChoice(f.type, {"mse", "at", "cwd", "mgd"}, "distill.feature.type");
+        requireNonNegative(f.weight, "distill.feature.weight");
+        if (f.type == "cwd")
+            requirePositive(f.tau, "distill.feature.tau");
+        if (f.type == "mgd") {
+            requireNonNegative(f.alpha, "distill.feature.alpha");
+            if (!(f.lambda >= 0 && f.lambda < 1))
+                throw InputError("distill.feature.lambda: expected a value in [0, 1), got " + num(f.lambda));
+        }
+        const auto& sched = m_schedules.emplace("feature", KdSchedule(f.schedule, m_epochs, "distill.feature.schedule")).first->second;
+        std::string line = "feature KD: " + f.type + ", weight " + num(f.weight);
+        if (f.type == "cwd")
+            line += ", tau " + num(f.tau);
+        if (f.type == "mgd")
+            line += ", alpha " + num(f.alpha) + ", lambda " + num(f.lambda);
+        lines.push_back(line + ", " + sched.describe());
+    }
+    if (s.relationOn) {
+        requireNonNegative(s.relation.weight, "distill.relation.weight");
+        requireChoice(s.relation.mode, {"sample", "spatial"}, "distill.relation.mode");
+        const auto& sched = m_schedules.emplace("relation", KdSchedule(s.relation.schedule, m_epochs, "distill.relation.schedule")).first->second;
+        lines.push_back("relation KD: " + s.relation.mode + ", weight " + num(s.relation.weight) + ", " + sched.describe());
+    }
+
+    m_features = register_module("features", torch::nn::ModuleList());
+    if (s.featureOn || s.relationOn) {
+        if (s.feature.layers.empty())
+            throw InputError("distill.feature.layers: expected at least one teacher_layer: student_layer pair");
+        std::set<int> seen;
+        std::vector<int> tLayers, sLayers;
+        for (const auto& [t, st] : s.feature.layers) {
+            checkLayer(t, teacher, "teacher");
+            checkLayer(st, student, "student");
+            if (!seen.insert(st).second)
+                throw InputError("distill.feature.layers: student layer " + std::to_string(st) + " appears twice");
+            m_pairs.emplace_back(t, st);
+            tLayers.push_back(t);
+            sLayers.push_back(st);
+        }
+        const FeatureTaps tTaps = dryRunTaps(teacher, tLayers);
+        const FeatureTaps sTaps = dryRunTaps(student, sLayers);
+        int64_t smallest = -1;
+        for (size_t i = 0; i < m_pairs.size(); ++i) {
+            const auto& [t, st] = m_pairs[i];
+            const auto& tt = tap(tTaps, t, "teacher");
+            const auto& ss = tap(sTaps, st, "student");
+            if (tt.size(2) != ss.size(2) || tt.size(3) != ss.size(3))
+                throw InputError("distill.feature.layers: teacher layer " + std::to_string(t) + " (" + shapeText(tt) +
+                                 ") and student layer " + std::to_string(st) + " (" + shapeText(ss) +
+                                 ") differ in spatial size");
+            m_channels.emplace_back(tt.size(1), ss.size(1));
+            if (smallest < 0 || tt.size(2) * tt.size(3) < smallest) {
+                smallest = tt.size(2) * tt.size(3);
+                m_smallestPair = i;
+            }
+            std::string line = "  teacher layer " + std::to_string(t) + " (" + shapeText(tt) + ") -> student layer " +
+                               std::to_string(st) + " (" + shapeText(ss) + ")";
+            if (s.featureOn) {
+                const auto opts = FeatureDistillerOptions(s.feature.type, ss.size(1), tt.size(1))
+                                      .tau(s.feature.tau)
+                                      .alpha(s.feature.alpha)
+                                      .lambda(s.feature.lambda);
+                FeatureDistiller fd(opts);
+                line += fd->hasAdapter() ? ", adapter " + std::to_string(ss.size(1)) + "->" + std::to_string(tt.size(1))
+                                         : ", no adapter";
+                m_features->push_back(fd);
+            }
+            lines.push_back(line);
+        }
+        if (s.relationOn && s.relation.mode == "spatial")
+            lines.push_back("  spatial relation on teacher layer " + std::to_string(m_pairs[m_smallestPair].first) +
+                            " / student layer " + std::to_string(m_pairs[m_smallestPair].second));
+    }
+    if (s.featureOn && s.feature.type == "mgd")
+        m_rngState = register_buffer("mgd_rng_state", m_generator.get_state());
+    m_describe = std::move(lines);
+}
+
+std::vector<int> DistillerImpl::teacherLayers() const
+{
+    std::vector<int> out;
+    for (const auto& p : m_pairs)
+        out.push_back(p.first);
+    return out;
+}
+
+std::vector<int> DistillerImpl::studentLayers() const
+{
+    std::vector<int> out;
+    for (const auto& p : m_pairs)
+        out.push_back(p.second);
+    return out;
+}
+
+std::vector<std::string> DistillerImpl::lossNames() const
+{
+    std::vector<std::string> out;
+    if (m_settings.logitOn)
+        out.emplace_back("kd_logit");
+    if (m_settings.locOn)
+        out.emplace_back("kd_loc");
+    if (m_settings.featureOn) {
+        for (const auto& p : m_pairs)
+            out.push_back("kd_feat_" + std::to_string(p.second));
+        out.emplace_back("kd_feat");
+    }
+    if (m_settings.relationOn)
+        out.emplace_back("kd_relation");
+    return out;
+}
+
+std::vector<std::string> DistillerImpl::describe() const
+{
+    return m_describe;
+}
+
+KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, const FeatureTaps& studentTaps,
+                                const std::vector<torch::Tensor>& teacherMaps, const FeatureTaps& teacherTaps,
+                                const DetectionLossOutput& task, double epochProgress)
+{
+    const auto& s = m_settings;
+    std::vector<std::pair<std::string, torch::Tensor>> terms;
+    torch::Tensor total = torch::zeros({}, studentMaps.at(0).options().requires_grad(false));
+    const auto add = [&](const std::string& name, const torch::Tensor& value, bool inTotal) {
+        terms.emplace_back(name, value);
+        if (inTotal)
+            total = total + value;
+    };
+
+    if (s.logitOn || s.locOn) {
+        std::vector<torch::Tensor> tMaps;
+        for (const auto& m : teacherMaps)
+            tMaps.push_back(m.detach());
+        const FlatHeadOutput t = flattenHeadMaps(tMaps, m_nc, m_regMax);
+        if (t.scores.sizes() != task.predScores.sizes())
+            throw Error("Distiller: teacher scores " + shapeText(t.scores) + " and student scores " +
+                        shapeText(task.predScores) + " differ (same images and strides are required)");
+        const auto teacherConf = t.scores.sigmoid().amax(-1); // (B, N)
+        if (s.logitOn) {
+            const double temp = annealTemperature(s.logit.temperature, s.logit.temperatureEnd, epochProgress, m_epochs);
+            const auto mask = s.logit.confThreshold > 0 ? teacherConf.gt(s.logit.confThreshold) : torch::Tensor();
+            const auto l = s.logit.mode == "kl" ? logitKdKl(task.predScores, t.scores, temp, mask)
+                                                : logitKdBce(task.predScores, t.scores, temp, mask);
+            add("kd_logit", l * (s.logit.weight * m_schedules.at("logit").factor(epochProgress)), true);
+        }
+        if (s.locOn) {
+            const auto l = locKd(task.predDistri, t.distri, teacherConf, m_regMax, s.loc.temperature);
+            add("kd_loc", l * (s.loc.weight * m_schedules.at("loc").factor(epochProgress)), true);
+        }
+    }
+
+    if (s.featureOn) {
+        const double w = s.feature.weight * m_schedules.at("feature").factor(epochProgress);
+        if (m_rngState.defined()) {
+            std::lock_guard<std::mutex> lock(m_generator.mutex());
+            m_generator.set_state(m_rngState.to(torch::kCPU));
+        }
+        torch::Tensor sum;
+        for (size_t i = 0; i < m_pairs.size(); ++i) {
+            const auto& [tl, sl] = m_pairs[i];
+            auto fd = m_features->ptr<FeatureDistillerImpl>(i);
+            const auto l = fd->forward(tap(studentTaps, sl, "student"), tap(teacherTaps, tl, "teacher").detach(),
+                                       m_generator) * w;
+            add("kd_feat_" + std::to_string(sl), l, false);
+            sum = sum.defined() ? sum + l : l;
+        }
+        if (m_rngState.defined()) {
+            torch::NoGradGuard noGrad;
+            std::lock_guard<std::mutex> lock(m_generator.mutex());
+            m_rngState.copy_(m_generator.get_state());
+        }
+        add("kd_feat", sum, true);
+    }
+
+    if (s.relationOn) {
+        torch::Tensor l;
+        if (s.relation.mode == "spatial") {
+            const auto& [tl, sl] = m_pairs[m_smallestPair];
+            l = spatialRelationKd(tap(studentTaps, sl, "student"), tap(teacherTaps, tl, "teacher").detach());
+        } else {
+            for (const auto& [tl, sl] : m_pairs) {
+                const auto r = sampleRelationKd(tap(studentTaps, sl, "student"), tap(teacherTaps, tl, "teacher").detach());
+                l = l.defined() ? l + r : r;
+            }
+            l = l / static_cast<double>(m_pairs.size());
+        }
+        add("kd_relation", l * (s.relation.weight * m_schedules.at("relation").factor(epochProgress)), true);
+    }
+
+    KdOutput out;
+    out.total = total;
+    if (!terms.empty()) {
+        std::vector<torch::Tensor> values;
+        for (const auto& [name, v] : terms)
+            values.push_back(v.detach().to(torch::kDouble));
+        const auto cpu = torch::stack(values).to(torch::kCPU);
+        const auto acc = cpu.accessor<double, 1>();
+        for (size_t i = 0; i < terms.size(); ++i)
+            out.components[terms[i].first] = acc[static_cast<int64_t>(i)];
+    }
+    return out;
+}
+
+} // namespace retort

@@ -1,0 +1,262 @@
+// KD losses and schedules on hand-made tensors. Expected values were computed once,
+// independently, from the textbook formulas (float64) and are written here as numbers.
+#include "distill/kdlosses.h"
+#include "distill/kdschedule.h"
+#include "util/error.h"
+
+#include <QtTest>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+using namespace retort;
+
+namespace {
+
+torch::Tensor t64(std::vector<double> v, std::vector<int64_t> shape)
+{
+    return torch::tensor(v, torch::kDouble).view(shape);
+}
+
+// Class logits (B=1, N=2, nc=3).
+torch::Tensor studentLogits() { return t64({0.5, -1.0, 0.3, 2.0, 0.0, -0.7}, {1, 2, 3}); }
+torch::Tensor teacherLogits() { return t64({1.0, -0.5, 0.2, -1.0, 0.5, 1.5}, {1, 2, 3}); }
+// DFL logits (B=1, N=2, 4 sides x reg_max 2).
+torch::Tensor studentDistri() { return t64({0.1, 0.4, -0.2, 0.3, 1.0, 0.0, 0.5, 0.5, 0.0, 1.0, 0.2, -0.2, 0.3, 0.9, -1.0, 0.0}, {1, 2, 8}); }
+torch::Tensor teacherDistri() { return t64({0.3, 0.1, 0.0, 0.0, 0.2, 0.6, 0.1, 0.4, 1.0, 0.0, -0.3, 0.4, 0.0, 0.0, 0.5, -0.5}, {1, 2, 8}); }
+// Features (1, 2, 2, 2).
+torch::Tensor studentFeat() { return t64({1.0, 2.0, 0.5, -1.0, 0.0, 1.0, 2.0, 0.5}, {1, 2, 2, 2}); }
+torch::Tensor teacherFeat() { return t64({0.5, 1.5, 1.0, -0.5, 1.0, 0.0, 1.5, 1.0}, {1, 2, 2, 2}); }
+// Features (2, 2, 1, 2) for the between-image relation.
+torch::Tensor studentBatch() { return t64({1.0, 0.0, 2.0, 1.0, 0.5, -1.0, 1.0, 1.0}, {2, 2, 1, 2}); }
+torch::Tensor teacherBatch() { return t64({0.0, 1.0, 1.0, 1.0, 1.0, 0.5, -1.0, 2.0}, {2, 2, 1, 2}); }
+
+/// The named loss on (student, teacher) inputs of its kind.
+torch::Tensor lossByName(const QString& name, const torch::Tensor& s, const torch::Tensor& t)
+{
+    if (name == "logit_bce")
+        return logitKdBce(s, t, 2.0);
+    if (name == "logit_bce_masked")
+        return logitKdBce(s, t, 2.0, torch::tensor({true, false}).view({1, 2}));
+    if (name == "logit_kl")
+        return logitKdKl(s, t, 2.0);
+    if (name == "logit_kl_masked")
+        return logitKdKl(s, t, 2.0, torch::tensor({false, true}).view({1, 2}));
+    if (name == "loc")
+        return locKd(s, t, t64({0.2, 0.8}, {1, 2}), 2, 1.5);
+    if (name == "mse")
+        return featureMse(s, t);
+    if (name == "at")
+        return attentionTransfer(s, t);
+    if (name == "cwd")
+        return channelWiseDivergence(s, t, 2.0);
+    if (name == "mgd")
+        return mgdLoss(s, t, 0.5);
+    if (name == "sample")
+        return sampleRelationKd(s, t);
+    if (name == "spatial")
+        return spatialRelationKd(s, t);
+    qFatal("unknown loss %s", qPrintable(name));
+}
+
+torch::Tensor studentFor(const QString& name)
+{
+    if (name.startsWith("logit"))
+        return studentLogits();
+    if (name == "loc")
+        return studentDistri();
+    if (name == "sample")
+        return studentBatch();
+    return studentFeat();
+}
+
+torch::Tensor teacherFor(const QString& name)
+{
+    if (name.startsWith("logit"))
+        return teacherLogits();
+    if (name == "loc")
+        return teacherDistri();
+    if (name == "sample")
+        return teacherBatch();
+    return teacherFeat();
+}
+
+} // namespace
+
+class TestKdLosses : public QObject
+{
+    Q_OBJECT
+private slots:
+    void values_data();
+    void values();
+    void zeroAtEquality_data();
+    void zeroAtEquality();
+    void emptySelectionKeepsGraph();
+    void bceGradientIsBce();
+    void mgdMask();
+    void schedule_data();
+    void schedule();
+    void scheduleRejectsBadSettings();
+    void temperature_data();
+    void temperature();
+};
+
+void TestKdLosses::values_data()
+{
+    QTest::addColumn<QString>("loss");
+    QTest::addColumn<double>("expected");
+    QTest::newRow("logit bce T=2") << "logit_bce" << 0.8792308807225739;
+    QTest::newRow("logit bce, anchor 0 only") << "logit_bce_masked" << 0.061528543684113264;
+    QTest::newRow("logit kl T=2") << "logit_kl" << 1.0855990294791535;
+    QTest::newRow("logit kl, anchor 1 only") << "logit_kl_masked" << 2.1311490296090323;
+    QTest::newRow("loc T=1.5 weights 0.2/0.8") << "loc" << 0.24728649110553327;
+    QTest::newRow("mse") << "mse" << 0.4375;
+    QTest::newRow("at") << "at" << 0.09391265945873047;
+    QTest::newRow("cwd tau=2") << "cwd" << 0.1956044768704385;
+    QTest::newRow("mgd alpha=0.5") << "mgd" << 1.75;
+    QTest::newRow("sample relation") << "sample" << 0.08469925084629318;
+    QTest::newRow("spatial relation") << "spatial" << 0.38824508106202205;
+}
+
+void TestKdLosses::values()
+{
+    QFETCH(QString, loss);
+    QFETCH(double, expected);
+    const double got = lossByName(loss, studentFor(loss), teacherFor(loss)).item<double>();
+    QVERIFY2(std::abs(got - expected) < 1e-9 * std::max(1.0, std::abs(expected)),
+             qPrintable(QString("%1: %2 vs %3").arg(loss).arg(got, 0, 'g', 12).arg(expected, 0, 'g', 12)));
+}
+
+void TestKdLosses::zeroAtEquality_data()
+{
+    QTest::addColumn<QString>("loss");
+    for (const char* n : {"logit_bce", "logit_kl", "loc", "mse", "at", "cwd", "mgd", "sample", "spatial"})
+        QTest::newRow(n) << QString(n);
+}
+
+void TestKdLosses::zeroAtEquality()
+{
+    QFETCH(QString, loss);
+    const auto t = teacherFor(loss);
+    const double got = lossByName(loss, t.clone(), t).item<double>();
+    QVERIFY2(std::abs(got) < 1e-12, qPrintable(QString("%1 at equality: %2").arg(loss).arg(got, 0, 'g', 6)));
+    // And the inputs of the value rows are not equal, so the loss is really positive there.
+    QVERIFY(lossByName(loss, studentFor(loss), t).item<double>() > 1e-3);
+}
+
+void TestKdLosses::emptySelectionKeepsGraph()
+{
+    auto s = studentLogits().requires_grad_(true);
+    const auto none = torch::zeros({1, 2}, torch::kBool);
+    for (const auto& l : {logitKdBce(s, teacherLogits(), 2.0, none), logitKdKl(s, teacherLogits(), 2.0, none)}) {
+        QCOMPARE(l.item<double>(), 0.0);
+        QVERIFY(l.requires_grad());
+        s.mutable_grad() = torch::Tensor();
+        l.backward();
+        QVERIFY(s.grad().defined());
+        QCOMPARE(s.grad().abs().sum().item<double>(), 0.0);
+    }
+}
+
+void TestKdLosses::bceGradientIsBce()
+{
+    // d/ds of T²·mean_a Σ_c KL = T·(sigmoid(s/T) − sigmoid(t/T)) / N.
+    const double T = 2.0;
+    const auto s = studentLogits().requires_grad_(true);
+    logitKdBce(s, teacherLogits(), T).backward();
+    const auto want = T * (torch::sigmoid(studentLogits() / T) - torch::sigmoid(teacherLogits() / T)) / 2.0;
+    QVERIFY((s.grad() - want).abs().max().item<double>() < 1e-12);
+}
+
+void TestKdLosses::mgdMask()
+{
+    auto g1 = at::detail::createCPUGenerator(7);
+    auto g2 = at::detail::createCPUGenerator(7);
+    const auto a = retort::mgdMask(4, 50, 50, 0.65, g1, torch::kCPU, torch::kFloat);
+    const auto b = retort::mgdMask(4, 50, 50, 0.65, g2, torch::kCPU, torch::kFloat);
+    QCOMPARE(a.sizes().vec(), (std::vector<int64_t>{4, 1, 50, 50}));
+    QVERIFY(torch::equal(a, b));
+    const double dropped = 1.0 - a.mean().item<double>();
+    QVERIFY2(std::abs(dropped - 0.65) < 0.03, qPrintable(QString::number(dropped)));
+    QVERIFY(torch::equal(a, a.gt(0.5).to(torch::kFloat))); // only 0 and 1
+    const auto c = retort::mgdMask(4, 50, 50, 0.65, g1, torch::kCPU, torch::kFloat);
+    QVERIFY(!torch::equal(a, c)); // the generator advanced
+}
+
+void TestKdLosses::schedule_data()
+{
+    QTest::addColumn<double>("warmup");
+    QTest::addColumn<QString>("decay");
+    QTest::addColumn<double>("finalFraction");
+    QTest::addColumn<double>("progress");
+    QTest::addColumn<double>("expected");
+    // 10 epochs throughout.
+    QTest::newRow("none, no warmup") << 0.0 << "none" << 0.0 << 3.0 << 1.0;
+    QTest::newRow("warmup start") << 2.0 << "none" << 0.0 << 0.0 << 0.0;
+    QTest::newRow("warmup middle") << 2.0 << "none" << 0.0 << 0.5 << 0.25;
+    QTest::newRow("warmup end") << 2.0 << "none" << 0.0 << 2.0 << 1.0;
+    QTest::newRow("linear half") << 2.0 << "linear" << 0.2 << 6.0 << 0.6;
+    QTest::newRow("linear end") << 2.0 << "linear" << 0.2 << 10.0 << 0.2;
+    QTest::newRow("linear, no warmup, 1/4") << 0.0 << "linear" << 0.0 << 2.5 << 0.75;
+    QTest::newRow("cosine start") << 2.0 << "cosine" << 0.1 << 2.0 << 1.0;
+    QTest::newRow("cosine half") << 2.0 << "cosine" << 0.1 << 6.0 << 0.55;
+    QTest::newRow("cosine 1/4, no warmup") << 0.0 << "cosine" << 0.0 << 2.5 << 0.8535533905932737;
+    QTest::newRow("cosine end") << 2.0 << "cosine" << 0.1 << 10.0 << 0.1;
+    QTest::newRow("past the end clamps") << 0.0 << "linear" << 0.5 << 12.0 << 0.5;
+}
+
+void TestKdLosses::schedule()
+{
+    QFETCH(double, warmup);
+    QFETCH(QString, decay);
+    QFETCH(double, finalFraction);
+    QFETCH(double, progress);
+    QFETCH(double, expected);
+    ScheduleSettings s;
+    s.warmupEpochs = warmup;
+    s.decay = decay.toStdString();
+    s.finalFraction = finalFraction;
+    const KdSchedule sched(s, 10, "distill.logit.schedule");
+    QVERIFY2(std::abs(sched.factor(progress) - expected) < 1e-12,
+             qPrintable(QString("%1 vs %2").arg(sched.factor(progress), 0, 'g', 12).arg(expected)));
+}
+
+void TestKdLosses::scheduleRejectsBadSettings()
+{
+    ScheduleSettings s;
+    s.decay = "exponential";
+    try {
+        KdSchedule(s, 10, "distill.loc.schedule");
+        QFAIL("no exception");
+    } catch (const InputError& e) {
+        QCOMPARE(QString(e.what()), QString("distill.loc.schedule.decay: 'exponential' is not one of none, linear, cosine"));
+    }
+    s.decay = "none";
+    s.warmupEpochs = -1;
+    QVERIFY_THROWS_EXCEPTION(InputError, KdSchedule(s, 10, "distill.loc.schedule"));
+}
+
+void TestKdLosses::temperature_data()
+{
+    QTest::addColumn<double>("end");
+    QTest::addColumn<double>("progress");
+    QTest::addColumn<double>("expected");
+    // start 4, 10 epochs.
+    QTest::newRow("no anneal") << 0.0 << 5.0 << 4.0;
+    QTest::newRow("anneal start") << 1.0 << 0.0 << 4.0;
+    QTest::newRow("anneal half") << 1.0 << 5.0 << 2.5;
+    QTest::newRow("anneal end") << 1.0 << 10.0 << 1.0;
+    QTest::newRow("anneal up 3/10") << 6.0 << 3.0 << 4.6;
+}
+
+void TestKdLosses::temperature()
+{
+    QFETCH(double, end);
+    QFETCH(double, progress);
+    QFETCH(double, expected);
+    QVERIFY(std::abs(annealTemperature(4.0, end, progress, 10) - expected) < 1e-12);
+}
+
+QTEST_APPLESS_MAIN(TestKdLosses)
+#include "tst_kdlosses.moc"
