@@ -14,9 +14,11 @@ int runBench(int argc, char** argv)
     static const Sub kSubs[] = {
         {"predict", runBenchPredict},
         {"loader", runBenchLoader},
+        {"train", runBenchTrain},
+        {"distill", runBenchDistill},
     };
     if (argc < 1)
-        throw UsageError("retort-cli bench: name what to measure: predict|loader");
+        throw UsageError("retort-cli bench: name what to measure: predict|train|distill|loader");
     for (const auto& s : kSubs)
         if (!std::strcmp(argv[0], s.name))
             return s.run(argc - 1, argv + 1);

@@ -23,6 +23,8 @@ int runVal(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runBenchPredict(int argc, char** argv);
 int runBenchLoader(int argc, char** argv);
+int runBenchTrain(int argc, char** argv);
+int runBenchDistill(int argc, char** argv);
 int runSynth(int argc, char** argv);
 int runTrain(int argc, char** argv);
 int runStudy(int argc, char** argv);

@@ -48,6 +48,8 @@ const Command kCommands[] = {
      "synth --out DIR --images N --imgsz S --classes K [--seed 0] [--val-fraction 0.2]", runSynth},
     {"bench", "timing breakdowns: bench predict|train|distill|loader …",
      "bench predict --model M --source IMG [--imgsz 640] [--runs 20] [--square] [--no-channels-last] [--no-fuse] [--json F]\n"
+     "       bench train --model M [--data D.yaml] [--imgsz 320] [--batch 16] [--steps 10] [--json F]\n"
+     "       bench distill --config E.yaml [--arm A] [--steps 10] [--json F]\n"
      "       bench loader --data D.yaml [--imgsz 320] [--batch 16] [--workers 2] [--batches 50] [--json F]",
      runBench},
     {"export", "write an ONNX model (checked with onnx, shape inference and OpenCV DNN)",

@@ -133,6 +133,8 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
             m_teacher->model->eval();
             for (auto& p : m_teacher->model->parameters())
                 p.set_requires_grad(false);
+            if (!m_teacher->model->fused())
+                m_teacher->model->fuse(); // frozen and in eval mode: folding BN changes no output or tap
         }
         DetectionModel model = student.model;
         model->to(device);

@@ -1,2 +1,2 @@
 retort_add_test(tst_kdlosses SOURCES core/tst_kdlosses.cpp LABELS unit)
-retort_add_test(tst_distiller SOURCES core/tst_distiller.cpp LABELS unit)
+retort_add_test(tst_distiller SOURCES core/tst_distiller.cpp LABELS unit slow)
