@@ -4,4 +4,5 @@ target_sources(retort_core PRIVATE
   eval/predictor.h eval/predictor.cpp
   eval/metrics.h eval/metrics.cpp
   eval/validator.h eval/validator.cpp
+  eval/detectionfilter.h eval/detectionfilter.cpp
 )

@@ -1,0 +1,266 @@
+#include "inferenceworker.h"
+
+#include "eval/predictor.h"
+#include "io/weights.h"
+#include "util/error.h"
+#include "viz/attention.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QMetaObject>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <cmath>
+
+namespace retort::app {
+namespace {
+
+// Low thresholds so the Compare view can filter without running the models again.
+constexpr double kStoreConf = 0.001;
+constexpr double kStoreIou = 0.7;
+constexpr int kStoreMaxDet = 300;
+constexpr double kOverlayAlpha = 0.5;
+
+QImage toQImage(const cv::Mat& bgr)
+{
+    return QImage(bgr.data, bgr.cols, bgr.rows, static_cast<qsizetype>(bgr.step), QImage::Format_BGR888).copy();
+}
+
+/// "P3/8" from how much the tap is smaller than the input.
+QString levelName(const torch::Tensor& input, const torch::Tensor& tap)
+{
+    const int stride = static_cast<int>(std::lround(static_cast<double>(input.size(2)) / tap.size(2)));
+    const int level = static_cast<int>(std::lround(std::log2(std::max(stride, 1))));
+    return QStringLiteral("P%1/%2").arg(level).arg(stride);
+}
+
+struct Side
+{
+    std::unique_ptr<Predictor> predictor;
+    QString name;
+    explicit operator bool() const { return predictor != nullptr; }
+};
+
+Side loadSide(const QString& path)
+{
+    Side side;
+    if (path.isEmpty())
+        return side;
+    LoadedModel loaded = loadModel(path.toStdString());
+    if (!loaded.model->fused())
+        loaded.model->fuse();  // our own copy: inference only, so fold BN for speed
+    PredictOptions options;
+    options.nms.conf = kStoreConf;
+    options.nms.iou = kStoreIou;
+    options.nms.maxDet = kStoreMaxDet;
+    side.predictor = std::make_unique<Predictor>(loaded.model, loaded.names, options);
+    side.name = QFileInfo(path).completeBaseName();
+    return side;
+}
+
+struct Forward
+{
+    ImageDetections detections;
+    FeatureTaps taps;
+    double ms = 0;
+};
+
+Forward forward(Predictor& p, const torch::Tensor& input, const LetterboxInfo& info, const std::vector<int>& layers,
+                const std::string& name)
+{
+    torch::NoGradGuard noGrad;
+    QElapsedTimer timer;
+    timer.start();
+    Forward f;
+    DetectionModel model = p.model();
+    const auto maps = model->forwardMaps(input, layers, &f.taps);
+    const auto dets = nonMaxSuppression(model->detectHead()->decode(maps), p.options().nms);
+    f.detections = p.postprocess(dets[0], info, name);
+    f.ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    return f;
+}
+
+widgets::AttentionMaps attentionMaps(const cv::Mat& bgr, const LetterboxInfo& info, const cv::Mat& teacher,
+                                     const cv::Mat& student)
+{
+    widgets::AttentionMaps m;
+    m.teacher = toQImage(heatmapOverlay(bgr, teacher, info, kOverlayAlpha));
+    m.student = toQImage(heatmapOverlay(bgr, student, info, kOverlayAlpha));
+    m.difference = toQImage(heatmapOverlay(bgr, absDifference(teacher, student), info, kOverlayAlpha));
+    m.cosine = cosineSimilarity(teacher, student);
+    return m;
+}
+
+} // namespace
+
+struct InferenceWorker::Models
+{
+    Side teacher;
+    Side student;
+};
+
+InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent), m_models(std::make_unique<Models>())
+{
+    qRegisterMetaType<widgets::ComparisonResult>();
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+int InferenceWorker::processedCount() const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_processed;
+}
+
+void InferenceWorker::setModels(const QString& teacherPath, const QString& studentPath)
+{
+    QStringList errors;
+    auto load = [&](const QString& path, Side& side) {
+        try {
+            side = loadSide(path);
+        } catch (const std::exception& e) {
+            side = Side{};
+            errors << QString::fromStdString(e.what());
+        }
+    };
+    load(teacherPath, m_models->teacher);
+    load(studentPath, m_models->student);
+    if (!errors.isEmpty())
+        emit failed(errors.join(QLatin1Char('\n')));
+    emit modelsLoaded(m_models->teacher.name, m_models->student.name);
+    std::optional<Request> last;
+    {
+        QMutexLocker lock(&m_mutex);
+        // A request still waiting runs with the new models anyway and is the newer one.
+        if (!m_pending)
+            last = m_last;
+    }
+    if (last && (m_models->teacher || m_models->student))
+        run(last->imagePath, last->imgsz);
+}
+
+void InferenceWorker::setLayers(const QList<int>& teacherLayers, const QList<int>& studentLayers)
+{
+    if (teacherLayers.size() != studentLayers.size()) {
+        emit failed(tr("Attention layers: %1 teacher layers but %2 student layers; they are compared pairwise")
+                        .arg(teacherLayers.size())
+                        .arg(studentLayers.size()));
+        return;
+    }
+    m_teacherLayers = teacherLayers;
+    m_studentLayers = studentLayers;
+}
+
+void InferenceWorker::run(const QString& imagePath, int imgsz)
+{
+    {
+        QMutexLocker lock(&m_mutex);
+        m_pending = Request{imagePath, imgsz};
+        if (m_scheduled)
+            return;
+        m_scheduled = true;
+    }
+    // Queued, so requests arriving meanwhile (also queued) overwrite m_pending first.
+    QMetaObject::invokeMethod(this, &InferenceWorker::processPending, Qt::QueuedConnection);
+}
+
+void InferenceWorker::processPending()
+{
+    Request request;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_scheduled = false;
+        if (!m_pending)
+            return;
+        request = *m_pending;
+        m_pending.reset();
+    }
+    try {
+        widgets::ComparisonResult result = process(request);
+        {
+            QMutexLocker lock(&m_mutex);
+            ++m_processed;
+            m_last = request;
+        }
+        emit resultReady(result);
+    } catch (const std::exception& e) {
+        emit failed(QString::fromStdString(e.what()));
+    }
+}
+
+widgets::ComparisonResult InferenceWorker::process(const Request& request)
+{
+    Side& teacher = m_models->teacher;
+    Side& student = m_models->student;
+    if (!teacher && !student)
+        throw InputError(tr("No model loaded: choose a teacher or a student first").toStdString());
+    if (request.imgsz < 32)
+        throw InputError(tr("Image size %1 is too small (at least 32)").arg(request.imgsz).toStdString());
+    const std::string path = request.imagePath.toStdString();
+    const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+    if (bgr.empty())
+        throw InputError(path + ": not a readable image");
+
+    widgets::ComparisonResult result;
+    result.imagePath = request.imagePath;
+    result.original = toQImage(bgr);
+    result.imgsz = request.imgsz;
+    result.teacherName = teacher.name;
+    result.studentName = student.name;
+    result.hasTeacher = static_cast<bool>(teacher);
+    result.hasStudent = static_cast<bool>(student);
+
+    Predictor& any = teacher ? *teacher.predictor : *student.predictor;
+    PredictOptions options = any.options();
+    options.imgszH = options.imgszW = request.imgsz;
+    LetterboxInfo info;
+    if (teacher)
+        teacher.predictor->setOptions(options);
+    if (student)
+        student.predictor->setOptions(options);
+    const torch::Tensor input = any.preprocess(bgr, &info);
+
+    const bool both = teacher && student;
+    const std::string name = QFileInfo(request.imagePath).fileName().toStdString();
+    const std::vector<int> teacherLayers = both ? std::vector<int>(m_teacherLayers.begin(), m_teacherLayers.end()) : std::vector<int>{};
+    const std::vector<int> studentLayers = both ? std::vector<int>(m_studentLayers.begin(), m_studentLayers.end()) : std::vector<int>{};
+    Forward t, s;
+    if (teacher) {
+        t = forward(*teacher.predictor, input, info, teacherLayers, name);
+        result.teacher = t.detections;
+        result.teacherMs = t.ms;
+    }
+    if (student) {
+        s = forward(*student.predictor, input, info, studentLayers, name);
+        result.student = s.detections;
+        result.studentMs = s.ms;
+    }
+    if (!both)
+        return result;
+
+    QElapsedTimer timer;
+    timer.start();
+    for (size_t i = 0; i < teacherLayers.size(); ++i) {
+        const auto ti = t.taps.find(teacherLayers[i]);
+        const auto si = s.taps.find(studentLayers[i]);
+        if (ti == t.taps.end() || si == s.taps.end())
+            throw InputError(tr("Attention layers %1/%2: not a layer of both models")
+                                 .arg(teacherLayers[i])
+                                 .arg(studentLayers[i])
+                                 .toStdString());
+        widgets::LayerAttention layer;
+        layer.name = levelName(input, ti->second);
+        layer.teacherLayer = teacherLayers[i];
+        layer.studentLayer = studentLayers[i];
+        layer.spatial = attentionMaps(bgr, info, spatialAttention(ti->second), spatialAttention(si->second));
+        const cv::Mat tc = channelAttention(ti->second, -1, 1.0, &layer.teacherChannel);
+        const cv::Mat sc = channelAttention(si->second, -1, 1.0, &layer.studentChannel);
+        layer.channel = attentionMaps(bgr, info, tc, sc);
+        result.layers.push_back(std::move(layer));
+    }
+    result.attentionMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    return result;
+}
+
+} // namespace retort::app
