@@ -22,6 +22,7 @@
 #include <QTextBlock>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
 
 namespace retort::widgets {

@@ -268,6 +268,14 @@ void TrainingCharts::clear()
     scheduleReplot();
 }
 
+void TrainingCharts::startRun(const RunInfo& info)
+{
+    clear();
+    for (const auto& n : info.lossNames)
+        series(QString::fromStdString(n));
+    setTeacherMap(info.teacherMap50_95);
+}
+
 void TrainingCharts::loadRun(const RunData& run)
 {
     clear();

@@ -63,6 +63,8 @@ public:
     QCustomPlot* valPlot() const { return m_valPlot; }
 
 public slots:
+    /// A live run starts: clears the charts, lists its loss components, shows its teacher line.
+    void startRun(const retort::RunInfo& info);
     void addStep(const retort::StepMetrics& step);
     void addEpoch(const retort::EpochMetrics& epoch);
     void addVal(const retort::ValMetrics& val);

@@ -79,6 +79,13 @@ void TestTrainingCharts::seriesGrowWithComponents()
     charts.clear();
     QVERIFY(charts.lossSeries().isEmpty());
     QCOMPARE(charts.lossPlot()->graphCount(), 0);
+
+    RunInfo info;
+    info.lossNames = {"box", "cls", "dfl", "kd_logit", "kd_relation", "total"};
+    info.teacherMap50_95 = 0.4;
+    charts.startRun(info);
+    QCOMPARE(charts.lossSeries(), QStringList({"box", "cls", "dfl", "kd_logit", "kd_relation", "total"}));
+    QCOMPARE(charts.teacherMap(), 0.4);
 }
 
 void TestTrainingCharts::togglesSmoothingAxis()
