@@ -9,6 +9,7 @@ target_sources(retort_core PRIVATE
   train/lrschedule.h train/lrschedule.cpp
   train/modelema.h train/modelema.cpp
   train/runlogger.h train/runlogger.cpp
+  train/runreader.h train/runreader.cpp
   train/trainer.h train/trainer.cpp
   train/studyrunner.h train/studyrunner.cpp
 )

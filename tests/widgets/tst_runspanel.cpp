@@ -1,0 +1,88 @@
+#include "grab.h"
+#include "runfixture.h"
+#include "testdata.h"
+#include "widgets/runspanel.h"
+
+#include <QSignalSpy>
+#include <QTreeWidget>
+#include <QtTest>
+
+using namespace retort;
+using retort::widgets::RunsPanel;
+
+class TestRunsPanel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void listsStoppedRunAsResumable();
+};
+
+void TestRunsPanel::listsStoppedRunAsResumable()
+{
+    const std::string runs = test::tempDir("runspanel") + "/runs";
+    const std::vector<std::string> kd{"box", "cls", "dfl", "kd_logit", "kd_loc", "total"};
+    test::writeRun(runs + "/shapes-quick/baseline", "baseline", 3, 3, {"box", "cls", "dfl", "total"}, true, 4);
+    test::writeRun(runs + "/shapes-quick/logit+loc", "logit+loc", 3, 1, kd, true, 4);
+    StudyRow base;
+    base.arm = "baseline";
+    base.method = "no distillation";
+    base.map50_95 = 0.15;
+    base.retention = 0.71;
+    base.runDir = runs + "/shapes-quick/baseline";
+    writeStudyCsv(runs + "/shapes-quick/study.csv", {base});
+    // The files were just written, which would read as "running": age them past the window.
+    const auto old = std::filesystem::file_time_type::clock::now() - std::chrono::hours(1);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(runs))
+        std::filesystem::last_write_time(e.path(), old);
+
+    RunsPanel panel;
+    panel.resize(640, 260);
+    panel.setRunsDir(QString::fromStdString(runs));
+    QTreeWidget* tree = panel.tree();
+    QCOMPARE(tree->topLevelItemCount(), 1);
+    QTreeWidgetItem* study = tree->topLevelItem(0);
+    QCOMPARE(study->text(RunsPanel::NameColumn), QString("shapes-quick"));
+    QCOMPARE(study->childCount(), 2);
+    QTreeWidgetItem* baseline = study->child(0);
+    QTreeWidgetItem* stopped = study->child(1);
+    QCOMPARE(baseline->text(RunsPanel::StatusColumn), QString("finished"));
+    QCOMPARE(baseline->text(RunsPanel::MethodColumn), QString("no distillation"));
+    QCOMPARE(baseline->text(RunsPanel::EpochColumn), QString("3/3"));
+    QCOMPARE(baseline->text(RunsPanel::MapColumn), QString("0.1500"));
+    QCOMPARE(baseline->text(RunsPanel::RetentionColumn), QString("71.0 %"));
+    QCOMPARE(stopped->text(RunsPanel::StatusColumn), QString("stopped (resumable)"));
+    QCOMPARE(stopped->text(RunsPanel::EpochColumn), QString("1/3"));
+    QVERIFY(stopped->data(RunsPanel::NameColumn, RunsPanel::ResumableRole).toBool());
+    QVERIFY(!baseline->data(RunsPanel::NameColumn, RunsPanel::ResumableRole).toBool());
+
+    QSignalSpy resume(&panel, &RunsPanel::resumeRequested);
+    QSignalSpy activated(&panel, &RunsPanel::runActivated);
+    tree->setCurrentItem(stopped);
+    QCOMPARE(panel.selectedRun(), QString::fromStdString(runs + "/shapes-quick/logit+loc"));
+    const QList<QPushButton*> buttons = panel.findChildren<QPushButton*>();
+    QPushButton* resumeButton = nullptr;
+    for (QPushButton* b : buttons)
+        if (b->text() == "Resume")
+            resumeButton = b;
+    QVERIFY(resumeButton && resumeButton->isEnabled());
+    resumeButton->click();
+    QCOMPARE(resume.count(), 1);
+    QCOMPARE(resume.at(0).at(0).toString(), panel.selectedRun());
+    tree->setCurrentItem(baseline);
+    QVERIFY(!resumeButton->isEnabled());
+    emit tree->itemActivated(baseline, 0);
+    QCOMPARE(activated.count(), 1);
+    QCOMPARE(activated.at(0).at(0).toString(), QString::fromStdString(runs + "/shapes-quick/baseline"));
+
+    // A new run appears on refresh; the selection survives.
+    test::writeRun(runs + "/shapes-quick/logit", "logit", 3, 2, kd, true, 4);
+    panel.refresh();
+    QCOMPARE(tree->topLevelItem(0)->childCount(), 3);
+    QCOMPARE(panel.selectedRun(), QString::fromStdString(runs + "/shapes-quick/baseline"));
+    QCOMPARE(tree->topLevelItem(0)->child(1)->text(RunsPanel::StatusColumn), QString("running"));
+    test::grabIfAsked(panel, "gui-a-runspanel");
+}
+
+QTEST_MAIN(TestRunsPanel)
+#include "tst_runspanel.moc"

@@ -1,0 +1,224 @@
+#include "widgets/resultsview.h"
+
+#include "util/error.h"
+
+#include <qcustomplot.h>
+
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QMenu>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace retort::widgets {
+
+ResultsView::ResultsView(QWidget* parent)
+    : QWidget(parent), m_title(new QLabel), m_table(new QTableWidget), m_chart(new QCustomPlot),
+      m_export(new QPushButton(tr("Export to ONNX…")))
+{
+    m_table->setColumnCount(ColumnCount);
+    m_table->setHorizontalHeaderLabels({tr("Arm"), tr("Method"), tr("mAP50-95"), tr("mAP50"), tr("Retention"),
+                                        tr("Gain"), tr("Params"), tr("GFLOPs"), tr("ms/img")});
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(MethodColumn, QHeaderView::Stretch);
+    m_export->setEnabled(false);
+    m_export->setToolTip(tr("Export the selected arm's best checkpoint"));
+    m_title->setWordWrap(true);
+
+    const QPalette pal = m_chart->palette();
+    m_chart->setBackground(pal.color(QPalette::Base));
+    for (QCPAxis* a : {m_chart->xAxis, m_chart->yAxis}) {
+        a->setBasePen(QPen(pal.color(QPalette::Text)));
+        a->setTickPen(QPen(pal.color(QPalette::Text)));
+        a->setSubTickPen(QPen(pal.color(QPalette::Text)));
+        a->setTickLabelColor(pal.color(QPalette::Text));
+        a->setLabelColor(pal.color(QPalette::Text));
+    }
+    m_chart->yAxis->setLabel(tr("mAP50-95"));
+    m_chart->xAxis->grid()->setVisible(false);
+    m_chart->setMinimumHeight(200);
+
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        m_export->setEnabled(!rows.isEmpty() && !weightsOf(rows.front().row()).isEmpty());
+    });
+    connect(m_table, &QTableWidget::customContextMenuRequested, this, &ResultsView::showMenu);
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            requestExport(rows.front().row());
+    });
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_title, 1);
+    top->addWidget(m_export);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_table);
+    split->addWidget(m_chart);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+    setRows({});
+}
+
+bool ResultsView::loadStudy(const QString& studyCsvPath)
+{
+    m_path = studyCsvPath;
+    try {
+        setRows(readStudyCsv(studyCsvPath.toStdString()));
+    } catch (const Error& e) {
+        setRows({});
+        m_title->setText(tr("Cannot read the study table: %1").arg(QString::fromStdString(e.what())));
+        return false;
+    }
+    return true;
+}
+
+void ResultsView::setRows(const std::vector<StudyRow>& rows)
+{
+    m_rows = rows;
+    m_table->setRowCount(static_cast<int>(rows.size()));
+    // The best student arm is shown in bold, as in study.md.
+    int best = -1;
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].arm != "teacher" && (best < 0 || rows[i].map50_95 > rows[best].map50_95))
+            best = static_cast<int>(i);
+    for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
+        const StudyRow& s = rows[r];
+        const bool teacher = s.arm == "teacher";
+        auto cell = [&](int c, const QString& text, bool number) {
+            auto* item = new QTableWidgetItem(text);
+            if (number)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            if (r == best) {
+                QFont f = item->font();
+                f.setBold(true);
+                item->setFont(f);
+            }
+            if (teacher)
+                item->setForeground(m_table->palette().color(QPalette::Disabled, QPalette::Text));
+            m_table->setItem(r, c, item);
+        };
+        cell(ArmColumn, QString::fromStdString(s.arm), false);
+        cell(MethodColumn, QString::fromStdString(s.method), false);
+        cell(MapColumn, QString::number(s.map50_95, 'f', 4), true);
+        cell(Map50Column, QString::number(s.map50, 'f', 4), true);
+        cell(RetentionColumn, s.retention >= 0 ? QStringLiteral("%1 %").arg(s.retention * 100, 0, 'f', 1) : QStringLiteral("–"), true);
+        cell(GainColumn, teacher ? QStringLiteral("–") : QStringLiteral("%1%2").arg(s.gain >= 0 ? "+" : "").arg(s.gain, 0, 'f', 4), true);
+        cell(ParamsColumn, QLocale().toString(static_cast<qlonglong>(s.params)), true);
+        cell(GflopsColumn, QString::number(s.gflops, 'f', 2), true);
+        cell(MsColumn, QString::number(s.msPerImage, 'f', 2), true);
+        m_table->item(r, ArmColumn)->setToolTip(QString::fromStdString(s.runDir));
+    }
+    if (m_path.isEmpty() || rows.empty())
+        m_title->setText(m_path.isEmpty() ? tr("No study loaded") : tr("%1: no rows").arg(m_path));
+    else
+        m_title->setText(tr("Study <b>%1</b> — %n arm(s)", nullptr, static_cast<int>(rows.size()))
+                             .arg(QFileInfo(QFileInfo(m_path).absolutePath()).fileName().toHtmlEscaped()));
+    m_export->setEnabled(false);
+    rebuildChart();
+}
+
+QString ResultsView::weightsOf(int row) const
+{
+    if (row < 0 || row >= static_cast<int>(m_rows.size()) || m_rows[row].runDir.empty())
+        return {};
+    namespace fs = std::filesystem;
+    fs::path dir(m_rows[row].runDir);
+    // study.csv stores run_dir as the study wrote it, relative to its working directory; when
+    // that does not resolve, try it next to the study table.
+    if (dir.is_relative() && !fs::exists(dir) && !m_path.isEmpty())
+        dir = fs::path(m_path.toStdString()).parent_path() / dir.filename();
+    const fs::path weights = dir / "weights" / "best.safetensors";
+    return fs::exists(weights) ? QString::fromStdString(weights.string()) : QString();
+}
+
+void ResultsView::requestExport(int row)
+{
+    const QString w = weightsOf(row);
+    if (!w.isEmpty())
+        emit exportRequested(w);
+}
+
+void ResultsView::showMenu(const QPoint& pos)
+{
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const int row = index.row();
+    QMenu menu(this);
+    QAction* a = menu.addAction(tr("Export best checkpoint to ONNX…"), this, [this, row] { requestExport(row); });
+    a->setEnabled(!weightsOf(row).isEmpty());
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+void ResultsView::rebuildChart()
+{
+    m_chart->clearPlottables();
+    m_chart->clearItems();
+    QVector<double> ticks, values;
+    QVector<QString> labels;
+    double teacherMap = -1, top = 0.05;
+    for (const StudyRow& r : m_rows) {
+        top = std::max(top, r.map50_95);
+        if (r.arm == "teacher") {
+            teacherMap = r.map50_95;
+            continue;
+        }
+        ticks.append(ticks.size() + 1);
+        values.append(r.map50_95);
+        labels.append(QString::fromStdString(r.arm));
+    }
+    auto* bars = new QCPBars(m_chart->xAxis, m_chart->yAxis);
+    bars->setWidth(0.6);
+    bars->setPen(QPen(QColor(31, 119, 180).darker(120)));
+    bars->setBrush(QColor(31, 119, 180, 190));
+    bars->setData(ticks, values, true);
+    auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
+    ticker->addTicks(ticks, labels);
+    m_chart->xAxis->setTicker(ticker);
+    m_chart->xAxis->setTickLabelRotation(labels.size() > 4 ? 30 : 0);
+    m_chart->xAxis->setRange(0.4, ticks.size() + 0.6);
+    m_chart->yAxis->setRange(0, top * 1.2);
+
+    for (int i = 0; i < values.size(); ++i) {
+        auto* text = new QCPItemText(m_chart);
+        text->position->setCoords(ticks[i], values[i]);
+        text->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        text->setText(QString::number(values[i], 'f', 3));
+        text->setColor(m_chart->palette().color(QPalette::Text));
+        text->setPadding(QMargins(0, 0, 0, 3));
+    }
+    if (teacherMap >= 0) {
+        auto* line = new QCPItemStraightLine(m_chart);
+        line->setPen(QPen(QColor(214, 39, 40), 1.5, Qt::DashLine));
+        line->point1->setCoords(0, teacherMap);
+        line->point2->setCoords(1, teacherMap);
+        auto* label = new QCPItemText(m_chart);
+        label->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        label->position->setType(QCPItemPosition::ptAxisRectRatio);
+        label->position->setTypeY(QCPItemPosition::ptPlotCoords);
+        label->position->setCoords(0.99, teacherMap);
+        label->setText(tr("teacher %1").arg(teacherMap, 0, 'f', 3));
+        label->setColor(QColor(214, 39, 40));
+    }
+    m_chart->replot();
+}
+
+} // namespace retort::widgets
