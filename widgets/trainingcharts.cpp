@@ -73,6 +73,19 @@ void stylePlot(QCustomPlot* plot, const QString& title, const QString& yLabel)
     }
 }
 
+/// Display order of loss components: task terms, KD terms (per-layer feature terms by layer,
+/// then their sum), anything unknown, and the total last.
+std::pair<int, int> seriesRank(const QString& name)
+{
+    static const QStringList order{"box", "cls", "dfl", "kd_logit", "kd_loc", "kd_feat_", "kd_feat", "kd_relation"};
+    if (name == QLatin1String("total"))
+        return {100, 0};
+    if (name.startsWith(QLatin1String("kd_feat_")))
+        return {static_cast<int>(order.indexOf("kd_feat_")), name.mid(8).toInt()};
+    const int i = static_cast<int>(order.indexOf(name));
+    return {i < 0 ? 50 : i, 0};
+}
+
 } // namespace
 
 TrainingCharts::TrainingCharts(QWidget* parent)
@@ -112,7 +125,7 @@ TrainingCharts::TrainingCharts(QWidget* parent)
     teacherKey->setProperty("teacherKey", true);
     m_valPlot->legend->setVisible(true);
     m_valPlot->legend->setBrush(QBrush(QColor(255, 255, 255, 200)));
-    m_valPlot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    m_valPlot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
 
     m_smoothSlider->setRange(0, 99);
     m_smoothSlider->setValue(static_cast<int>(m_smoothing * 100));
@@ -191,15 +204,11 @@ TrainingCharts::Series& TrainingCharts::series(const QString& name)
     QPixmap swatch(12, 12);
     swatch.fill(color);
     s.item->setIcon(QIcon(swatch));
-    // "total" stays last, as in the trainer's LossMap order.
-    const int totalAt = m_lossOrder.indexOf("total");
-    if (name != "total" && totalAt >= 0) {
-        m_lossOrder.insert(totalAt, name);
-        m_seriesList->insertItem(totalAt, s.item);
-    } else {
-        m_lossOrder.append(name);
-        m_seriesList->addItem(s.item);
-    }
+    int at = 0;
+    while (at < m_lossOrder.size() && seriesRank(m_lossOrder[at]) <= seriesRank(name))
+        ++at;
+    m_lossOrder.insert(at, name);
+    m_seriesList->insertItem(at, s.item);
     return *m_series.insert(name, s);
 }
 
@@ -279,7 +288,6 @@ void TrainingCharts::startRun(const RunInfo& info)
 void TrainingCharts::loadRun(const RunData& run)
 {
     clear();
-    // Register components in the run's order so the list reads box, cls, dfl, kd_…, total.
     for (const auto& n : run.lossNames)
         series(QString::fromStdString(n));
     for (const auto& s : run.steps)

@@ -46,7 +46,8 @@ public:
 
     /// How many times the plots were redrawn (tests check the coalescing).
     int replotCount() const { return m_replots; }
-    /// Loss components seen so far, in first-seen order ("total" last).
+    /// Loss components seen so far: box, cls, dfl, kd_logit, kd_loc, kd_feat_<layer>…, kd_feat,
+    /// kd_relation, others, total.
     QStringList lossSeries() const { return m_lossOrder; }
     bool isSeriesVisible(const QString& name) const;
     void setSeriesVisible(const QString& name, bool visible);

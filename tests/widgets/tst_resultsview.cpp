@@ -5,6 +5,7 @@
 
 #include <qcustomplot.h>
 
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QtTest>

@@ -3,6 +3,7 @@
 #include "testdata.h"
 #include "widgets/runspanel.h"
 
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTreeWidget>
 #include <QtTest>
