@@ -27,9 +27,16 @@ void stylePlot(QCustomPlot* plot, const QString& title, const QString& yLabel)
     f.setBold(true);
     t->setFont(f);
     plot->plotLayout()->addElement(0, 0, t);
+    // The legend sits in a row of its own under the title: inside the axis rect it hid bars.
     plot->legend->setVisible(true);
-    plot->legend->setBrush(QColor(255, 255, 255, 200));
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    plot->legend->setBrush(Qt::NoBrush);
+    plot->legend->setBorderPen(Qt::NoPen);
+    plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    plot->legend->setTextColor(plot->palette().color(QPalette::Text));
+    plot->plotLayout()->insertRow(1);
+    plot->plotLayout()->addElement(1, 0, plot->legend);
+    plot->plotLayout()->setRowStretchFactor(1, 0.001);
+    plot->legend->setMargins(QMargins(0, 0, 0, 0));
     plot->yAxis->setLabel(yLabel);
     plot->setMinimumHeight(150);
     const QPalette pal = plot->palette();

@@ -147,10 +147,8 @@ void DetectionView::rebuildBoxes()
             auto* shadow = m_scene->addRect(box->rect(), under);
             shadow->setZValue(kBoxZ - 0.5);
         }
-        const QString text = (low ? QStringLiteral("! ") : QString()) +
-                             tr("%1 %2").arg(QString::fromStdString(d.className)).arg(d.score, 0, 'f', 2);
         const QColor tag = low ? warningColor() : color;
-        auto* label = new LabelItem(text, tag, textColorOn(tag));
+        auto* label = new LabelItem(labelText(d, low), tag, textColorOn(tag));
         label->setPos(d.x1, d.y1);
         m_scene->addItem(label);
     }
@@ -220,9 +218,54 @@ void DetectionView::mouseDoubleClickEvent(QMouseEvent* event)
     event->accept();
 }
 
+QString DetectionView::labelText(const Detection& d, bool low)
+{
+    return (low ? QStringLiteral("! ") : QString()) +
+           tr("%1 %2").arg(QString::fromStdString(d.className)).arg(d.score, 0, 'f', 2);
+}
+
 void DetectionView::renderImage(QPainter* painter, const QRectF& target) const
 {
-    m_scene->render(painter, target, m_scene->sceneRect(), Qt::KeepAspectRatio);
+    if (m_image.isNull())
+        return;
+    // Not the scene: its labels keep their screen size, which is unreadably small on a
+    // full-resolution export. Line width and text scale with the image, as Ultralytics' plots do.
+    const QSizeF size = QSizeF(m_image.size()).scaled(target.size(), Qt::KeepAspectRatio);
+    const QRectF area(target.center() - QPointF(size.width() / 2, size.height() / 2), size);
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setRenderHint(QPainter::SmoothPixmapTransform);
+    painter->drawImage(area, m_image);
+    painter->setClipRect(area);
+    painter->translate(area.topLeft());
+    painter->scale(size.width() / m_image.width(), size.height() / m_image.height());
+    const double lw = std::max(2.0, std::round((m_image.width() + m_image.height()) / 2.0 * 0.003));
+    QFont font = painter->font();
+    font.setPixelSize(static_cast<int>(std::max(11.0, 5.5 * lw)));
+    const QFontMetricsF fm(font);
+    painter->setFont(font);
+    for (size_t i = 0; i < m_detections.size(); ++i) {
+        const Detection& d = m_detections[i];
+        const QColor color = classQColor(d.classId);
+        const bool low = d.score < m_warningLevel;
+        const QRectF box(QPointF(d.x1, d.y1), QPointF(d.x2, d.y2));
+        if (m_unmatched[i]) {
+            painter->setPen(QPen(QColor(0, 0, 0, 150), 3 * lw));
+            painter->drawRect(box);
+        }
+        painter->setPen(QPen(color, m_unmatched[i] ? 2 * lw : lw, m_unmatched[i] ? Qt::DashLine : Qt::SolidLine));
+        painter->drawRect(box);
+        const QString text = labelText(d, low);
+        const QColor tag = low ? warningColor() : color;
+        const double h = fm.height() + lw;
+        // Above the box when there is room, else inside it.
+        const double top = d.y1 - h >= 0 ? d.y1 - h : d.y1;
+        const QRectF label(d.x1, top, fm.horizontalAdvance(text) + 2 * lw, h);
+        painter->fillRect(label, tag);
+        painter->setPen(textColorOn(tag));
+        painter->drawText(label, Qt::AlignCenter, text);
+    }
+    painter->restore();
 }
 
 } // namespace retort::widgets

@@ -63,6 +63,7 @@ protected:
     void mouseDoubleClickEvent(QMouseEvent* event) override;
 
 private:
+    static QString labelText(const Detection& d, bool low);
     void rebuildBoxes();
     void emitViewChanged();
     QPointF sceneCenter() const;

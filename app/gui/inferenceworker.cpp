@@ -1,9 +1,11 @@
-#include "inferenceworker.h"
-
+// torch before Qt: ATen declares members named `slots`, which Qt's keyword macro would rewrite
+// (targets built without the shared torch PCH see the headers in this order).
 #include "eval/predictor.h"
 #include "io/weights.h"
 #include "util/error.h"
 #include "viz/attention.h"
+
+#include "inferenceworker.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>

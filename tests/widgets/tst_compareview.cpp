@@ -224,18 +224,23 @@ void TestCompareView::savesPng()
     QVERIFY(!saved.isNull());
     QCOMPARE(saved.width(), 2 * 200 + 3 * CompareView::kExportMargin);
     QVERIFY(saved.height() > 100 + 2 * CompareView::kExportMargin);
-    // Both panels show the grey image (column 195 meets no box or label), the margins stay white.
+    // Both panels show the grey image (column 90 meets no box or label), the margins stay white.
     const int m = CompareView::kExportMargin;
     int imageTop = -1;
     for (int y = 0; y < saved.height() && imageTop < 0; ++y)
-        if (saved.pixelColor(m + 195, y) == QColor(128, 128, 128))
+        if (saved.pixelColor(m + 90, y) == QColor(128, 128, 128))
             imageTop = y;
     QVERIFY(imageTop > m);
-    QCOMPARE(saved.pixelColor(m + 195, imageTop + 99), QColor(128, 128, 128));
-    QVERIFY(saved.pixelColor(m + 195, imageTop + 100) != QColor(128, 128, 128));
-    QCOMPARE(saved.pixelColor(m + 200 + m + 195, imageTop + 50), QColor(128, 128, 128));
+    QCOMPARE(saved.pixelColor(m + 90, imageTop + 99), QColor(128, 128, 128));
+    QVERIFY(saved.pixelColor(m + 90, imageTop + 100) != QColor(128, 128, 128));
+    QCOMPARE(saved.pixelColor(m + 200 + m + 90, imageTop + 50), QColor(128, 128, 128));
     QCOMPARE(saved.pixelColor(m / 2, imageTop + 50), QColor(Qt::white));
     QCOMPARE(saved.pixelColor(m + 200 + m / 2, imageTop + 50), QColor(Qt::white));
+    // The teacher's first person box (left edge x = 10, matched, solid) is in the export.
+    const QColor person = classQColor(0), edge = saved.pixelColor(m + 10, imageTop + 40);
+    QVERIFY2(std::abs(edge.red() - person.red()) + std::abs(edge.green() - person.green()) +
+                     std::abs(edge.blue() - person.blue()) < 40,
+             qPrintable(edge.name() + " vs " + person.name()));
     QVERIFY(!view.saveComparison(QStringLiteral("/nonexistent-dir/x.png")));
 }
 
