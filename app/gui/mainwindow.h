@@ -1,15 +1,114 @@
 #pragma once
 
+#include "train/trainerobserver.h"
+
 #include <QMainWindow>
+#include <QPointer>
+
+class QAction;
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QTabWidget;
+class QThread;
+
+namespace retort::widgets {
+class AttentionView;
+class CompareView;
+class ExperimentPanel;
+class ResultsView;
+class RunsPanel;
+class TrainingCharts;
+} // namespace retort::widgets
 
 namespace retort::app {
 
-/// The workbench window: experiment panel, runs, and the Training/Compare/Attention/Results tabs.
+class InferenceWorker;
+class RunController;
+
+/// The workbench window: the Experiment and Runs panels, the Training, Compare, Attention and
+/// Results tabs, and the run controls. Training runs on RunController's worker thread and
+/// inference for Compare/Attention on InferenceWorker's; nothing heavy runs on the UI thread.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Loads an experiment file (or the embedded default when `path` is empty).
+    bool openExperiment(const QString& path);
+    /// Models of the Compare and Attention tabs (either may be empty).
+    void setCompareModels(const QString& teacher, const QString& student);
+
+    widgets::TrainingCharts* trainingCharts() const { return m_charts; }
+    widgets::CompareView* compareView() const { return m_compare; }
+    RunController* runController() const { return m_controller; }
+    QTabWidget* tabs() const { return m_tabs; }
+
+public slots:
+    void startStudy();
+    void startSelectedArm();
+    void togglePause();
+    void stopRun();
+    void resumeRun(const QString& runDir);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void connectController();
+    void updateActions();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    void saveExperiment(bool saveAs);
+    void chooseModel(bool teacher);
+    void exportWeights(const QString& weights);
+    void onRunStarted(const RunInfo& info);
+    void onSteps(const QVector<StepMetrics>& steps);
+    void onRunFinished(const RunSummary& summary);
+    void onJobFinished(bool ok, const QString& message);
+    void restoreSettings();
+    QString workspace() const;
+
+    RunController* m_controller;
+    InferenceWorker* m_worker;
+    QThread* m_inferenceThread;
+
+    QTabWidget* m_tabs;
+    widgets::ExperimentPanel* m_experiment;
+    widgets::RunsPanel* m_runs;
+    widgets::TrainingCharts* m_charts;
+    QPlainTextEdit* m_log;
+    widgets::CompareView* m_compare;
+    widgets::AttentionView* m_attention;
+    widgets::ResultsView* m_results;
+
+    QLabel* m_statusRun;
+    QLabel* m_statusProgress;
+    QProgressBar* m_progress;
+
+    QAction* m_openAction = nullptr;
+    QAction* m_saveAction = nullptr;
+    QAction* m_saveAsAction = nullptr;
+    QAction* m_studyAction = nullptr;
+    QAction* m_armAction = nullptr;
+    QAction* m_pauseAction = nullptr;
+    QAction* m_stopAction = nullptr;
+    QAction* m_openImagesAction = nullptr;
+    QAction* m_exportAction = nullptr;
+    QMenu* m_recentMenu = nullptr;
+
+    QString m_teacherWeights;
+    QString m_studentWeights;
+    QString m_lastBest;
+    QString m_studyDir;
+    RunInfo m_runInfo;
 };
 
 } // namespace retort::app

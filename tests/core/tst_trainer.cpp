@@ -3,6 +3,7 @@
 // small model learns from scratch.
 #include "data/synthgenerator.h"
 #include "io/safetensors.h"
+#include "io/weights.h"
 #include "train/experimentconfig.h"
 #include "train/trainer.h"
 #include "util/atomicfile.h"
@@ -66,6 +67,7 @@ private slots:
     void resumeMatchesUninterrupted();
     void divergingRunKeepsCheckpoint();
     void resultsCsvHasUltralyticsColumns();
+    void distillResumeMatchesUninterrupted();
 
 private:
     std::string m_data;
@@ -155,6 +157,57 @@ void TestTrainer::resultsCsvHasUltralyticsColumns()
                             "metrics/recall(B)", "metrics/mAP50(B)", "metrics/mAP50-95(B)", "lr/pg0", "lr/pg1", "lr/pg2"})
         QVERIFY2(header.find(col) != std::string::npos, col);
     QCOMPARE(static_cast<int>(std::count(csv.begin(), csv.end(), '\n')), 3); // header + 2 epochs
+}
+
+void TestTrainer::distillResumeMatchesUninterrupted()
+{
+    // A random-init wider teacher is enough: what matters is that optimizer, EMA, adapters, the
+    // MGD generator and its mask RNG, and the KD schedules all come back from last.state.
+    const std::string teacherPath = m_root + "/teacher.safetensors";
+    {
+        LoadedModel t = loadModel("yolov8s.yaml", {torch::kCPU, 3, {"a", "b", "c"}});
+        saveModel(teacherPath, *t.model, {"a", "b", "c"}, 96);
+    }
+    auto config = [&](const std::string& project) {
+        const std::string yaml =
+            "name: kd\nproject: " + project + "\ndata: " + m_data + "\nteacher: {weights: " + teacherPath +
+            "}\nstudent: {arch: yolov8n.yaml}\n"
+            "train: {epochs: 2, imgsz: 96, batch: 8, warmup_epochs: 1, close_mosaic: 1, seed: 5, workers: 2}\n"
+            "distill: {feature: {type: mgd, alpha: 0.5}, schedule: {warmup_epochs: 1, decay: linear}}\n";
+        return armConfig(parseExperiment(yaml, "kd.yaml", project), "logit+loc+mgd");
+    };
+    const ExperimentConfig whole = config(m_root + "/kd-whole");
+    Trainer(whole).run(nullptr, nullptr);
+
+    const ExperimentConfig split = config(m_root + "/kd-split");
+    TrainerControl control;
+    StopAfter stopper(control, 6); // mid epoch 2
+    QVERIFY(Trainer(split).run(&stopper, &control).stopped);
+    const auto state = readSafetensors(split.runDir() + "/weights/last.state");
+    bool adapters = false;
+    for (const auto& [k, v] : state.tensors)
+        adapters = adapters || k.rfind("distiller/", 0) == 0;
+    QVERIFY2(adapters, "last.state holds no distiller tensors");
+    Trainer resumed(split);
+    resumed.setResume(true);
+    QVERIFY(!resumed.run(nullptr, nullptr).stopped);
+
+    const auto a = weightsOf(whole.runDir() + "/weights/last.safetensors");
+    const auto b = weightsOf(split.runDir() + "/weights/last.safetensors");
+    double maxDiff = 0;
+    for (const auto& [k, v] : a)
+        maxDiff = std::max(maxDiff, (v.to(torch::kDouble) - b.at(k).to(torch::kDouble)).abs().max().item<double>());
+    qInfo("distillation: max |resumed - uninterrupted| = %.3g", maxDiff);
+    QVERIFY2(maxDiff <= 1e-6, qPrintable(QString("resumed distillation run differs by %1").arg(maxDiff)));
+
+    // Every KD component is logged per step and per epoch.
+    const std::string csv = readFile(whole.runDir() + "/results.csv");
+    const std::string header = csv.substr(0, csv.find('\n'));
+    for (const char* col : {"train/kd_logit", "train/kd_loc", "train/kd_feat_15", "train/kd_feat_21", "train/kd_feat"})
+        QVERIFY2(header.find(col) != std::string::npos, (std::string(col) + " missing from " + header).c_str());
+    const std::string events = readFile(whole.runDir() + "/events.jsonl");
+    QVERIFY(events.find("\"kd_loc\"") != std::string::npos);
+    QVERIFY(events.find("\"kd_feat_18\"") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestTrainer)

@@ -1,7 +1,4 @@
 # Compare and Attention tabs (included by tests/CMakeLists.txt next to widgets.cmake).
 retort_add_test(tst_compareview SOURCES widgets/tst_compareview.cpp LABELS unit LIBS retort_widgets)
 retort_add_test(tst_attentionview SOURCES widgets/tst_attentionview.cpp LABELS unit LIBS retort_widgets)
-retort_add_test(tst_inferenceworker
-  SOURCES widgets/tst_inferenceworker.cpp ${PROJECT_SOURCE_DIR}/app/gui/inferenceworker.cpp
-  LABELS parity LIBS retort_widgets)
-target_include_directories(tst_inferenceworker PRIVATE ${PROJECT_SOURCE_DIR}/app/gui)
+retort_add_test(tst_inferenceworker SOURCES widgets/tst_inferenceworker.cpp LABELS parity LIBS retort_gui)
