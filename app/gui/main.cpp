@@ -6,6 +6,9 @@
 #include "widgets/theme.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QTabWidget>
+#include <QTimer>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QTranslator>
@@ -34,7 +37,45 @@ int main(int argc, char** argv)
     retort::widgets::applyTheme(app, theme == QLatin1String("dark")    ? retort::widgets::Theme::Dark
                                      : theme == QLatin1String("light") ? retort::widgets::Theme::Light
                                                                        : retort::widgets::Theme::System);
+    QCommandLineParser cli;
+    cli.setApplicationDescription(QStringLiteral("Retort: knowledge distillation workbench for YOLO detectors"));
+    cli.addHelpOption();
+    cli.addVersionOption();
+    cli.addPositionalArgument(QStringLiteral("experiment"), QStringLiteral("experiment YAML to open (optional)"));
+    const QCommandLineOption shot(QStringLiteral("screenshot"),
+                                  QStringLiteral("save the window to FILE after --delay ms, then quit"), QStringLiteral("FILE"));
+    const QCommandLineOption delay(QStringLiteral("delay"), QStringLiteral("ms before --screenshot"), QStringLiteral("MS"),
+                                   QStringLiteral("3000"));
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("tab to show first (0-3)"), QStringLiteral("N"));
+    const QCommandLineOption images(QStringLiteral("images"), QStringLiteral("images to open in Compare"),
+                                    QStringLiteral("PATH"));
+    const QCommandLineOption models(QStringLiteral("compare"),
+                                    QStringLiteral("teacher and student weights for Compare, comma-separated"),
+                                    QStringLiteral("T,S"));
+    const QCommandLineOption study(QStringLiteral("run-study"), QStringLiteral("start the experiment's study at once"));
+    cli.addOptions({shot, delay, tab, images, models, study});
+    cli.process(app);
+
     retort::app::MainWindow window;
+    if (!cli.positionalArguments().isEmpty())
+        window.openExperiment(cli.positionalArguments().first());
+    window.resize(1500, 920);
     window.show();
+    if (cli.isSet(models)) {
+        const QStringList m = cli.value(models).split(QLatin1Char(','));
+        window.setCompareModels(m.value(0), m.value(1));
+    }
+    if (cli.isSet(images))
+        window.openImages(cli.values(images));
+    if (cli.isSet(tab))
+        window.tabs()->setCurrentIndex(cli.value(tab).toInt());
+    if (cli.isSet(study))
+        window.startStudy();
+    if (cli.isSet(shot)) {
+        QTimer::singleShot(cli.value(delay).toInt(), &window, [&window, file = cli.value(shot)] {
+            window.grab().save(file);
+            QApplication::quit();
+        });
+    }
     return QApplication::exec();
 }

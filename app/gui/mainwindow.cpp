@@ -439,6 +439,12 @@ void MainWindow::setCompareModels(const QString& teacher, const QString& student
     QMetaObject::invokeMethod(m_worker, "setModels", Q_ARG(QString, teacher), Q_ARG(QString, student));
 }
 
+void MainWindow::openImages(const QStringList& paths)
+{
+    m_compare->openImages(paths);
+    m_tabs->setCurrentWidget(m_compare);
+}
+
 void MainWindow::exportWeights(const QString& weights)
 {
     ExportDialog d(weights, this);

@@ -41,6 +41,8 @@ public:
     bool openExperiment(const QString& path);
     /// Models of the Compare and Attention tabs (either may be empty).
     void setCompareModels(const QString& teacher, const QString& student);
+    /// Opens images (or folders) in the Compare tab and shows it.
+    void openImages(const QStringList& paths);
 
     widgets::TrainingCharts* trainingCharts() const { return m_charts; }
     widgets::CompareView* compareView() const { return m_compare; }
