@@ -47,6 +47,14 @@ std::vector<std::string> splitImages(const DataConfig& data, const std::string& 
     return {images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e)};
 }
 
+std::string joinNames(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < 6; ++i)
+        out += (i ? ", " : "") + names[i];
+    return names.size() > 6 ? out + ", …" : out;
+}
+
 AugmentOptions augmentOptions(const TrainSettings& t)
 {
     AugmentOptions a;
@@ -127,8 +135,9 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         if (distilling) {
             if (m_teacher->model->nc() != data.nc() || m_teacher->names != data.names)
                 throw InputError(cfg.teacher.describe() + ": the teacher's classes (" +
-                                 std::to_string(m_teacher->model->nc()) + ") differ from the student's (" +
-                                 std::to_string(data.nc()) + " in " + cfg.data + ")");
+                                 std::to_string(m_teacher->model->nc()) + ": " + joinNames(m_teacher->names) +
+                                 ") differ from the data's (" + std::to_string(data.nc()) + ": " +
+                                 joinNames(data.names) + " in " + cfg.data + ")");
             m_teacher->model->to(device);
             m_teacher->model->eval();
             for (auto& p : m_teacher->model->parameters())

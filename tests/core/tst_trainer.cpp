@@ -72,6 +72,7 @@ private slots:
 private:
     std::string m_data;
     std::string m_root;
+    std::vector<std::string> m_names;
 };
 
 void TestTrainer::initTestCase()
@@ -84,7 +85,9 @@ void TestTrainer::initTestCase()
     so.imgsz = 96;
     so.classes = 3;
     so.valFraction = 0.2;
-    m_data = generateSynthDataset(so).yamlPath;
+    const SynthResult synth = generateSynthDataset(so);
+    m_data = synth.yamlPath;
+    m_names = synth.names;
 }
 
 void TestTrainer::resumeMatchesUninterrupted()
@@ -165,8 +168,8 @@ void TestTrainer::distillResumeMatchesUninterrupted()
     // MGD generator and its mask RNG, and the KD schedules all come back from last.state.
     const std::string teacherPath = m_root + "/teacher.safetensors";
     {
-        LoadedModel t = loadModel("yolov8s.yaml", {torch::kCPU, 3, {"a", "b", "c"}});
-        saveModel(teacherPath, *t.model, {"a", "b", "c"}, 96);
+        LoadedModel t = loadModel("yolov8s.yaml", {torch::kCPU, 3, m_names});
+        saveModel(teacherPath, *t.model, m_names, 96);
     }
     auto config = [&](const std::string& project) {
         const std::string yaml =
