@@ -20,6 +20,8 @@ private slots:
     void roundTripsThroughArgsYaml();
     void rejectsBadInput_data();
     void rejectsBadInput();
+    void shippedExperimentsParse_data();
+    void shippedExperimentsParse();
 };
 
 void TestExperimentConfig::defaultsAndOverrides()
@@ -84,6 +86,24 @@ void TestExperimentConfig::rejectsBadInput()
         QVERIFY2(QString(e.what()).contains(mentions), e.what());
         QVERIFY2(QString(e.what()).startsWith("e.yaml"), e.what());
     }
+}
+
+void TestExperimentConfig::shippedExperimentsParse_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::newRow("shapes-quick") << "experiments/shapes-quick.yaml";
+    QTest::newRow("coco128-v8s-to-v8n") << "experiments/coco128-v8s-to-v8n.yaml";
+}
+
+void TestExperimentConfig::shippedExperimentsParse()
+{
+    QFETCH(QString, file);
+    const std::string path = std::string(RETORT_SOURCE_DIR) + "/" + file.toStdString();
+    const ExperimentConfig c = loadExperiment(path);
+    QVERIFY(!c.arms.empty());
+    QCOMPARE(c.arms.front(), std::string("baseline"));
+    for (const auto& arm : c.arms)
+        armConfig(c, arm); // every arm names known terms
 }
 
 QTEST_APPLESS_MAIN(TestExperimentConfig)
