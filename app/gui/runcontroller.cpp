@@ -151,6 +151,8 @@ void RunController::start(const ExperimentConfig& config, Mode mode, bool resume
             [this, ok, message] {
                 m_flush.stop();
                 flushSteps();
+                if (m_thread)
+                    m_thread->wait(); // the worker only has to return: isRunning() is false from here on
                 emit jobFinished(ok, message);
             },
             Qt::QueuedConnection);
