@@ -15,7 +15,7 @@ mkdir -p "$HOME"
 app="$root/build/app/retort"
 cd "$work"
 # Training: start the default study and grab it after its first epochs.
-"$app" --run-study --screenshot "$out/training.png" --delay "${TRAIN_MS:-150000}"
+"$app" --run-study --screenshot "$out/training.png" --delay "${TRAIN_MS:-100000}"
 img="$data/images/bus.jpg"
 [ -f "$img" ] || img="$(ls "$data"/coco128/images/train2017/*.jpg | head -1)"
 models="$data/weights/yolov8s.safetensors,$data/weights/yolov8n.safetensors"
