@@ -50,7 +50,7 @@ void TestRunController::startPauseResumeStop()
     // Pause: no more steps arrive while paused.
     rc.pause();
     QTRY_COMPARE_WITH_TIMEOUT(rc.state(), RunState::Paused, 30000);
-    QTest::qWait(300); // let an already queued flush land
+    QTest::qWait(2500); // the step in flight finishes and its coalesced flush lands
     const int stepsAtPause = steps.count();
     QTest::qWait(1500);
     QCOMPARE(steps.count(), stepsAtPause);
