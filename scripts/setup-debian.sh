@@ -9,7 +9,7 @@ packages=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
   libqcustomplot-dev libqcustomplot2.1-qt6
   libopencv-dev libyaml-cpp-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  xvfb xauth
+  xvfb xauth fonts-wqy-microhei
   python3-torch python3-opencv python3-onnx python3-numpy
 )
 # Node.js + npm serve only the ONNX Runtime test; a machine that already has them (from any
