@@ -47,10 +47,11 @@ RunsPanel::RunsPanel(QWidget* parent)
     m_tree->setUniformRowHeights(true);
     m_tree->setAlternatingRowColors(true);
     m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_tree->header()->setStretchLastSection(false);
-    m_tree->header()->setSectionResizeMode(NameColumn, QHeaderView::Stretch);
-    for (int c = StatusColumn; c < ColumnCount; ++c)
-        m_tree->header()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // Every column sized to its contents and the panel scrolls sideways when narrow: a Stretch
+    // name column next to content-sized ones is squeezed below the tree's indentation in a
+    // narrow dock, which hid every run's name.
+    m_tree->header()->setStretchLastSection(true);
+    m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_resume->setToolTip(tr("Continue the selected stopped run from its last checkpoint"));
     m_resume->setEnabled(false);
 

@@ -47,6 +47,22 @@ void TestRunsPanel::listsStoppedRunAsResumable()
     QCOMPARE(study->childCount(), 2);
     QTreeWidgetItem* baseline = study->child(0);
     QTreeWidgetItem* stopped = study->child(1);
+    QCOMPARE(stopped->text(RunsPanel::NameColumn), QString("logit+loc"));
+
+    // In a dock about as wide as the other columns together (the main window's), the run names
+    // stay readable: the name column holds a run's indentation plus its name.
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QTest::qWait(50); // the header lays its sections out on a zero timer
+    int others = 0;
+    for (int c = RunsPanel::StatusColumn; c < RunsPanel::ColumnCount; ++c)
+        others += tree->columnWidth(c);
+    panel.resize(panel.width() - tree->viewport()->width() + others + 30, 260);
+    QTest::qWait(50);
+    const int needs = 2 * tree->indentation() + tree->fontMetrics().horizontalAdvance(stopped->text(RunsPanel::NameColumn));
+    QVERIFY2(tree->columnWidth(RunsPanel::NameColumn) >= needs,
+             qPrintable(QString("name column %1 px, a run's name needs %2 px").arg(tree->columnWidth(RunsPanel::NameColumn)).arg(needs)));
+    panel.resize(640, 260);
     QCOMPARE(baseline->text(RunsPanel::StatusColumn), QString("finished"));
     QCOMPARE(baseline->text(RunsPanel::MethodColumn), QString("no distillation"));
     QCOMPARE(baseline->text(RunsPanel::EpochColumn), QString("3/3"));
