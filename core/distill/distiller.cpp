@@ -100,6 +100,7 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
         requirePositive(s.logit.temperature, "distill.logit.temperature");
         requireNonNegative(s.logit.temperatureEnd, "distill.logit.temperature_end");
         requireChoice(s.logit.mode, {"bce", "kl"}, "distill.logit.mode");
+        requireChoice(s.logit.norm, {"teacher", "anchors"}, "distill.logit.norm");
         if (!(s.logit.confThreshold >= 0 && s.logit.confThreshold < 1))
             throw InputError("distill.logit.conf_threshold: expected a value in [0, 1), got " + num(s.logit.confThreshold));
         const auto& sched = m_schedules.emplace("logit", KdSchedule(s.logit.schedule, m_epochs, "distill.logit.schedule")).first->second;
@@ -109,6 +110,7 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
             line += " -> " + num(s.logit.temperatureEnd) + " over the run";
         if (s.logit.confThreshold > 0)
             line += ", anchors with teacher score > " + num(s.logit.confThreshold);
+        line += s.logit.norm == "teacher" ? ", normalised by the teacher's score mass" : ", mean over anchors";
         lines.push_back(line + ", " + sched.describe());
     }
     if (s.locOn) {
@@ -272,8 +274,9 @@ KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, c
         if (s.logitOn) {
             const double temp = annealTemperature(s.logit.temperature, s.logit.temperatureEnd, epochProgress, m_epochs);
             const auto mask = s.logit.confThreshold > 0 ? teacherConf.gt(s.logit.confThreshold) : torch::Tensor();
-            const auto l = s.logit.mode == "kl" ? logitKdKl(task.predScores, t.scores, temp, mask)
-                                                : logitKdBce(task.predScores, t.scores, temp, mask);
+            const auto mass = s.logit.norm == "teacher" ? teacherConf : torch::Tensor();
+            const auto l = s.logit.mode == "kl" ? logitKdKl(task.predScores, t.scores, temp, mask, mass)
+                                                : logitKdBce(task.predScores, t.scores, temp, mask, mass);
             add("kd_logit", l * (s.logit.weight * m_schedules.at("logit").factor(epochProgress)), true);
         }
         if (s.locOn) {

@@ -15,6 +15,28 @@ torch::Tensor maskedMean(const torch::Tensor& perAnchor, const torch::Tensor& ma
     return (perAnchor * m).sum() / m.sum().clamp_min(1.0);
 }
 
+/// Σ of per-anchor values over the anchors `mask` selects, over max(Σ selected mass, 1).
+torch::Tensor massNormalisedSum(const torch::Tensor& perAnchor, const torch::Tensor& mask, const torch::Tensor& mass)
+{
+    auto m = mass.to(perAnchor.dtype());
+    auto v = perAnchor;
+    if (mask.defined()) {
+        const auto keep = mask.to(perAnchor.dtype());
+        m = m * keep;
+        v = v * keep;
+    }
+    return v.sum() / m.sum().clamp_min(1.0);
+}
+
+/// Σ w·v / Σ w over the anchors `mask` selects (w ≥ 0); 0 with a graph when the weights vanish.
+torch::Tensor weightedMean(const torch::Tensor& perAnchor, const torch::Tensor& mask, const torch::Tensor& weights)
+{
+    auto w = weights.to(perAnchor.dtype());
+    if (mask.defined())
+        w = w * mask.to(perAnchor.dtype());
+    return (perAnchor * w).sum() / w.sum().clamp_min(1e-9);
+}
+
 /// Σ over `dim` of softmax(t)·(log_softmax(t) − log_softmax(s)): KL(teacher ‖ student).
 torch::Tensor softmaxKl(const torch::Tensor& s, const torch::Tensor& t, int64_t dim)
 {
@@ -25,7 +47,7 @@ torch::Tensor softmaxKl(const torch::Tensor& s, const torch::Tensor& t, int64_t 
 } // namespace
 
 torch::Tensor logitKdBce(const torch::Tensor& student, const torch::Tensor& teacher, double temperature,
-                         const torch::Tensor& anchorMask)
+                         const torch::Tensor& anchorMask, const torch::Tensor& scoreMass)
 {
     const auto s = student / temperature;
     const auto t = teacher / temperature;
@@ -33,14 +55,19 @@ torch::Tensor logitKdBce(const torch::Tensor& student, const torch::Tensor& teac
     const auto none = F::BinaryCrossEntropyWithLogitsFuncOptions().reduction(torch::kNone);
     // BCE(t/T, p) is the teacher's entropy: subtracting it makes this the Bernoulli KL.
     const auto kl = F::binary_cross_entropy_with_logits(s, p, none) - F::binary_cross_entropy_with_logits(t, p, none);
-    return maskedMean(kl.sum(-1), anchorMask) * (temperature * temperature);
+    const auto perAnchor = kl.sum(-1);
+    const auto reduced = scoreMass.defined() ? massNormalisedSum(perAnchor, anchorMask, scoreMass)
+                                             : maskedMean(perAnchor, anchorMask);
+    return reduced * (temperature * temperature);
 }
 
 torch::Tensor logitKdKl(const torch::Tensor& student, const torch::Tensor& teacher, double temperature,
-                        const torch::Tensor& anchorMask)
+                        const torch::Tensor& anchorMask, const torch::Tensor& anchorWeights)
 {
     const auto kl = softmaxKl(student / temperature, teacher / temperature, -1);
-    return maskedMean(kl, anchorMask) * (temperature * temperature);
+    const auto reduced = anchorWeights.defined() ? weightedMean(kl, anchorMask, anchorWeights)
+                                                 : maskedMean(kl, anchorMask);
+    return reduced * (temperature * temperature);
 }
 
 torch::Tensor locKd(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& weights,

@@ -14,18 +14,24 @@ namespace retort {
 /// BCE's gradient. `student`, `teacher`: (B, N, nc) logits. `anchorMask` (B, N) bool, when
 /// defined, keeps only the selected anchors; with none selected the result is 0 with a graph
 /// to `student`.
+/// `scoreMass` (B, N) >= 0, when defined, replaces the mean over anchors with the task cls
+/// loss's normalisation: Σ over the (selected) anchors, divided by max(Σ scoreMass, 1), where
+/// the task divides by its target-score sum. With the teacher's max class score per anchor as
+/// `scoreMass` the term is on the scale of the cls loss, instead of ~N/objects times smaller.
 ///
-///   auto l = logitKdBce(out.predScores, teacherScores, 4.0);
+///   auto l = logitKdBce(out.predScores, teacherScores, 4.0, {}, teacherScores.sigmoid().amax(-1));
 torch::Tensor logitKdBce(const torch::Tensor& student, const torch::Tensor& teacher, double temperature,
-                         const torch::Tensor& anchorMask = {});
+                         const torch::Tensor& anchorMask = {}, const torch::Tensor& scoreMass = {});
 
 /// Logit KD, softmax form (Hinton): over the class dimension,
 ///   L = T² · mean_anchors Σ_c softmax(t/T) · (log_softmax(t/T) − log_softmax(s/T))
-/// Shapes and `anchorMask` as logitKdBce.
+/// Shapes and `anchorMask` as logitKdBce. `anchorWeights` (B, N) >= 0, when defined, make the
+/// mean over anchors a weighted one, Σ w·kl / Σ w (a class distribution at a background anchor
+/// says nothing, so the teacher's confidence weights each anchor, as locKd does).
 ///
 ///   auto l = logitKdKl(out.predScores, teacherScores, 4.0, teacherScores.sigmoid().amax(-1) > 0.1);
 torch::Tensor logitKdKl(const torch::Tensor& student, const torch::Tensor& teacher, double temperature,
-                        const torch::Tensor& anchorMask = {});
+                        const torch::Tensor& anchorMask = {}, const torch::Tensor& anchorWeights = {});
 
 /// Localisation KD on the DFL bins: `student`, `teacher` (B, N, 4*regMax) viewed (B, N, 4, regMax),
 ///   kl_a = T² · mean_sides Σ_bins softmax(t/T) · (log_softmax(t/T) − log_softmax(s/T))

@@ -363,6 +363,7 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
                 s.getNumber("temperature_end", k.logit.temperatureEnd, 0, 1e6);
                 s.getChoice("mode", k.logit.mode, {"bce", "kl"});
                 s.getNumber("conf_threshold", k.logit.confThreshold, 0, 1);
+                s.getChoice("norm", k.logit.norm, {"teacher", "anchors"});
                 readScheduleNode(s.child("schedule"), "distill.logit.schedule", origin, k.logit.schedule);
                 s.checkUnknown();
             }
@@ -554,6 +555,7 @@ std::string experimentToYaml(const ExperimentConfig& c)
     e << YAML::Key << "logit" << YAML::Value << YAML::BeginMap;
     kv("weight", d.logit.weight); kv("temperature", d.logit.temperature);
     kv("temperature_end", d.logit.temperatureEnd); kv("mode", d.logit.mode); kv("conf_threshold", d.logit.confThreshold);
+    kv("norm", d.logit.norm);
     schedule(d.logit.schedule);
     e << YAML::EndMap;
     e << YAML::Key << "loc" << YAML::Value << YAML::BeginMap;

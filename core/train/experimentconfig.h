@@ -83,6 +83,9 @@ struct LogitKdSettings
     double temperatureEnd = 0.0;      ///< > 0: anneal from `temperature` to this over the run
     std::string mode = "bce";         ///< bce | kl
     double confThreshold = 0.0;       ///< > 0: only anchors whose teacher max score exceeds it
+    /// teacher: normalised by the teacher's score mass like the task cls loss (bce: Σ / Σ score;
+    /// kl: score-weighted mean); anchors: plain mean over anchors (~N/objects times smaller)
+    std::string norm = "teacher";
     ScheduleSettings schedule;
 };
 

@@ -16,6 +16,16 @@
 namespace fs = std::filesystem;
 
 namespace retort {
+namespace {
+
+LoadOptions deviceOptions(const std::string& device)
+{
+    LoadOptions o;
+    o.device = torch::Device(device);
+    return o;
+}
+
+} // namespace
 
 bool runFinished(const std::string& runDir, int epochs)
 {
@@ -84,7 +94,7 @@ void StudyRunner::prepare(TrainerObserver* observer, TrainerControl* control)
         cfg.teacher.weights = (fs::path(t.runDir()) / "weights" / "best.safetensors").string();
     }
     if (cfg.hasTeacher()) {
-        m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, {torch::Device(cfg.train.device)}));
+        m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, deviceOptions(cfg.train.device)));
         m_teacher->model->eval();
     }
     m_prepared = true;
@@ -99,7 +109,7 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     const auto [b, e] = parseSubset(cfg.train.valSubset, images.size(), "train.val_subset");
     images = std::vector<std::string>(images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e));
     const DatasetIndex index = scanDataset(images, data.nc(), cfg.data);
-    LoadedModel m = loadModel(weights, {torch::Device(cfg.train.device)});
+    LoadedModel m = loadModel(weights, deviceOptions(cfg.train.device));
     ValOptions vo;
     vo.imgsz = cfg.train.imgsz;
     vo.batch = cfg.train.valBatch;

@@ -39,6 +39,14 @@ torch::Tensor lossByName(const QString& name, const torch::Tensor& s, const torc
         return logitKdBce(s, t, 2.0);
     if (name == "logit_bce_masked")
         return logitKdBce(s, t, 2.0, torch::tensor({true, false}).view({1, 2}));
+    if (name == "logit_bce_mass")
+        return logitKdBce(s, t, 2.0, {}, t64({1.5, 1.0}, {1, 2}));
+    if (name == "logit_bce_mass_masked")
+        return logitKdBce(s, t, 2.0, torch::tensor({true, false}).view({1, 2}), t64({1.5, 1.0}, {1, 2}));
+    if (name == "logit_bce_mass_small")
+        return logitKdBce(s, t, 2.0, {}, t64({0.5, 0.25}, {1, 2}));
+    if (name == "logit_kl_weighted")
+        return logitKdKl(s, t, 2.0, {}, t64({1.5, 1.0}, {1, 2}));
     if (name == "logit_kl")
         return logitKdKl(s, t, 2.0);
     if (name == "logit_kl_masked")
@@ -108,7 +116,11 @@ void TestKdLosses::values_data()
     QTest::addColumn<double>("expected");
     QTest::newRow("logit bce T=2") << "logit_bce" << 0.8792308807225739;
     QTest::newRow("logit bce, anchor 0 only") << "logit_bce_masked" << 0.061528543684113264;
+    QTest::newRow("logit bce, sum over mass 2.5") << "logit_bce_mass" << 0.7033847045780591;
+    QTest::newRow("logit bce, anchor 0 over its mass 1.5") << "logit_bce_mass_masked" << 0.041019029122742176;
+    QTest::newRow("logit bce, mass 0.75 clamps to 1") << "logit_bce_mass_small" << 1.7584617614451479;
     QTest::newRow("logit kl T=2") << "logit_kl" << 1.0855990294791535;
+    QTest::newRow("logit kl, weights 1.5/1") << "logit_kl_weighted" << 0.8764890294531782;
     QTest::newRow("logit kl, anchor 1 only") << "logit_kl_masked" << 2.1311490296090323;
     QTest::newRow("loc T=1.5 weights 0.2/0.8") << "loc" << 0.24728649110553327;
     QTest::newRow("mse") << "mse" << 0.4375;
@@ -131,7 +143,7 @@ void TestKdLosses::values()
 void TestKdLosses::zeroAtEquality_data()
 {
     QTest::addColumn<QString>("loss");
-    for (const char* n : {"logit_bce", "logit_kl", "loc", "mse", "at", "cwd", "mgd", "sample", "spatial"})
+    for (const char* n : {"logit_bce", "logit_bce_mass", "logit_kl", "logit_kl_weighted", "loc", "mse", "at", "cwd", "mgd", "sample", "spatial"})
         QTest::newRow(n) << QString(n);
 }
 
