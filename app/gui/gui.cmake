@@ -32,3 +32,11 @@ if(RETORT_TS_FILES)
                       SOURCES ${RETORT_TR_SOURCES} INCLUDE_DIRECTORIES ${PROJECT_SOURCE_DIR}
                       LUPDATE_OPTIONS -no-obsolete)
 endif()
+
+# bench/gui_overhead.cpp: training throughput with the workbench attached vs headless.
+add_executable(retort-bench-gui-overhead ${PROJECT_SOURCE_DIR}/bench/gui_overhead.cpp)
+target_link_libraries(retort-bench-gui-overhead PRIVATE retort_gui)
+set_target_properties(retort-bench-gui-overhead PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
+if(RETORT_USE_PCH)
+  target_precompile_headers(retort-bench-gui-overhead REUSE_FROM retort_core)
+endif()
