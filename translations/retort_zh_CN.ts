@@ -85,22 +85,22 @@
 <context>
     <name>retort::app::InferenceWorker</name>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="146"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="151"/>
         <source>Attention layers: %1 teacher layers but %2 student layers; they are compared pairwise</source>
         <translation>注意力层：教师模型 %1 层，学生模型 %2 层；将按顺序逐对比较</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="197"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="202"/>
         <source>No model loaded: choose a teacher or a student first</source>
         <translation>未加载模型：请先选择教师模型或学生模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="199"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="204"/>
         <source>Image size %1 is too small (at least 32)</source>
         <translation>图像尺寸 %1 过小（至少为 32）</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="248"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="253"/>
         <source>Attention layers %1/%2: not a layer of both models</source>
         <translation>注意力层 %1/%2：并非两个模型共有的层</translation>
     </message>
@@ -108,375 +108,375 @@
 <context>
     <name>retort::app::MainWindow</name>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="84"/>
+        <location filename="../app/gui/mainwindow.cpp" line="86"/>
         <source>Retort — distillation workbench</source>
         <translation>Retort — 知识蒸馏工作台</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="105"/>
+        <location filename="../app/gui/mainwindow.cpp" line="107"/>
         <source>The run&apos;s log appears here.</source>
         <translation>运行日志显示在此处。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="113"/>
+        <location filename="../app/gui/mainwindow.cpp" line="115"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="114"/>
+        <location filename="../app/gui/mainwindow.cpp" line="116"/>
         <source>&amp;Compare</source>
         <translation>对比(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="115"/>
+        <location filename="../app/gui/mainwindow.cpp" line="117"/>
         <source>&amp;Attention</source>
         <translation>注意力(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="116"/>
+        <location filename="../app/gui/mainwindow.cpp" line="118"/>
         <source>&amp;Results</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="121"/>
+        <location filename="../app/gui/mainwindow.cpp" line="123"/>
         <source>Experiment</source>
         <translation>实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="126"/>
+        <location filename="../app/gui/mainwindow.cpp" line="128"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="132"/>
+        <location filename="../app/gui/mainwindow.cpp" line="134"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="156"/>
+        <location filename="../app/gui/mainwindow.cpp" line="158"/>
         <source>Compare: teacher %1, student %2</source>
         <translation>对比：教师模型 %1，学生模型 %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="156"/>
-        <location filename="../app/gui/mainwindow.cpp" line="157"/>
+        <location filename="../app/gui/mainwindow.cpp" line="158"/>
+        <location filename="../app/gui/mainwindow.cpp" line="159"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="174"/>
+        <location filename="../app/gui/mainwindow.cpp" line="176"/>
         <source>Open run</source>
         <translation>打开运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="207"/>
+        <location filename="../app/gui/mainwindow.cpp" line="209"/>
         <source>&amp;Open experiment…</source>
         <translation>打开实验(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="208"/>
-        <location filename="../app/gui/mainwindow.cpp" line="358"/>
+        <location filename="../app/gui/mainwindow.cpp" line="210"/>
+        <location filename="../app/gui/mainwindow.cpp" line="360"/>
         <source>Open experiment</source>
         <translation>打开实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="209"/>
-        <location filename="../app/gui/mainwindow.cpp" line="386"/>
+        <location filename="../app/gui/mainwindow.cpp" line="211"/>
+        <location filename="../app/gui/mainwindow.cpp" line="388"/>
         <source>Experiments (*.yaml *.yml)</source>
         <translation>实验配置 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="213"/>
+        <location filename="../app/gui/mainwindow.cpp" line="215"/>
         <source>&amp;Save experiment</source>
         <translation>保存实验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="214"/>
+        <location filename="../app/gui/mainwindow.cpp" line="216"/>
         <source>Save experiment &amp;as…</source>
         <translation>实验另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="215"/>
+        <location filename="../app/gui/mainwindow.cpp" line="217"/>
         <source>Run &amp;study</source>
         <translation>运行实验组(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="216"/>
+        <location filename="../app/gui/mainwindow.cpp" line="218"/>
         <source>Run every arm of the experiment: baseline, then each distillation method (F5)</source>
         <translation>运行实验的所有方案：先运行基线，再依次运行各蒸馏方法（F5）</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="217"/>
+        <location filename="../app/gui/mainwindow.cpp" line="219"/>
         <source>Run one &amp;arm…</source>
         <translation>运行单个方案(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="218"/>
-        <location filename="../app/gui/mainwindow.cpp" line="575"/>
+        <location filename="../app/gui/mainwindow.cpp" line="220"/>
+        <location filename="../app/gui/mainwindow.cpp" line="583"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="219"/>
+        <location filename="../app/gui/mainwindow.cpp" line="221"/>
         <source>S&amp;top (keeps a checkpoint)</source>
         <translation>停止（保留检查点）(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="220"/>
+        <location filename="../app/gui/mainwindow.cpp" line="222"/>
         <source>Open &amp;images…</source>
         <translation>打开图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="221"/>
+        <location filename="../app/gui/mainwindow.cpp" line="223"/>
         <source>Open images</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="222"/>
+        <location filename="../app/gui/mainwindow.cpp" line="224"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
         <translation>图像 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="228"/>
+        <location filename="../app/gui/mainwindow.cpp" line="230"/>
         <source>&amp;Export to ONNX…</source>
         <translation>导出为 ONNX(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="231"/>
+        <location filename="../app/gui/mainwindow.cpp" line="233"/>
         <source>Checkpoint to export</source>
         <translation>选择要导出的检查点</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="232"/>
-        <location filename="../app/gui/mainwindow.cpp" line="424"/>
+        <location filename="../app/gui/mainwindow.cpp" line="234"/>
+        <location filename="../app/gui/mainwindow.cpp" line="426"/>
         <source>Weights (*.safetensors *.torchscript)</source>
         <translation>权重 (*.safetensors *.torchscript)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="240"/>
+        <location filename="../app/gui/mainwindow.cpp" line="242"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="242"/>
+        <location filename="../app/gui/mainwindow.cpp" line="244"/>
         <source>Open &amp;recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="243"/>
+        <location filename="../app/gui/mainwindow.cpp" line="245"/>
         <source>Open the &amp;default experiment</source>
         <translation>打开默认实验(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="248"/>
+        <location filename="../app/gui/mainwindow.cpp" line="250"/>
         <source>Choose &amp;teacher weights…</source>
         <translation>选择教师模型权重(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="249"/>
+        <location filename="../app/gui/mainwindow.cpp" line="251"/>
         <source>Choose st&amp;udent weights…</source>
         <translation>选择学生模型权重(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="253"/>
+        <location filename="../app/gui/mainwindow.cpp" line="255"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="256"/>
+        <location filename="../app/gui/mainwindow.cpp" line="258"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="262"/>
+        <location filename="../app/gui/mainwindow.cpp" line="264"/>
         <source>&amp;Refresh runs</source>
         <translation>刷新运行记录(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="264"/>
+        <location filename="../app/gui/mainwindow.cpp" line="266"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="273"/>
+        <location filename="../app/gui/mainwindow.cpp" line="275"/>
         <source>T&amp;heme</source>
         <translation>主题(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="278"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="278"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="278"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="288"/>
+        <location filename="../app/gui/mainwindow.cpp" line="290"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="291"/>
+        <location filename="../app/gui/mainwindow.cpp" line="293"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="300"/>
+        <location filename="../app/gui/mainwindow.cpp" line="302"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="300"/>
+        <location filename="../app/gui/mainwindow.cpp" line="302"/>
         <source>The language changes when Retort starts next.</source>
         <translation>语言将在下次启动 Retort 时生效。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="304"/>
+        <location filename="../app/gui/mainwindow.cpp" line="306"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="305"/>
+        <location filename="../app/gui/mainwindow.cpp" line="307"/>
         <source>&amp;About Retort</source>
         <translation>关于 Retort(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="306"/>
+        <location filename="../app/gui/mainwindow.cpp" line="308"/>
         <source>About Retort</source>
         <translation>关于 Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="307"/>
+        <location filename="../app/gui/mainwindow.cpp" line="309"/>
         <source>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;Knowledge distillation workbench for YOLOv8 detectors: libtorch training with logit, localisation, feature and relation KD, live loss plots, teacher/student comparison and ONNX export.&lt;/p&gt;</source>
         <translation>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;面向 YOLOv8 检测器的知识蒸馏工作台：基于 libtorch 训练，支持 logit、定位、特征和关系蒸馏，实时损失曲线，教师/学生模型对比以及 ONNX 导出。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="313"/>
+        <location filename="../app/gui/mainwindow.cpp" line="315"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="340"/>
+        <location filename="../app/gui/mainwindow.cpp" line="342"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="341"/>
+        <location filename="../app/gui/mainwindow.cpp" line="343"/>
         <source>Run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="358"/>
-        <location filename="../app/gui/mainwindow.cpp" line="391"/>
+        <location filename="../app/gui/mainwindow.cpp" line="360"/>
+        <location filename="../app/gui/mainwindow.cpp" line="393"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="376"/>
+        <location filename="../app/gui/mainwindow.cpp" line="378"/>
         <source>%1 — Retort</source>
         <translation>%1 — Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="385"/>
-        <location filename="../app/gui/mainwindow.cpp" line="391"/>
+        <location filename="../app/gui/mainwindow.cpp" line="387"/>
+        <location filename="../app/gui/mainwindow.cpp" line="393"/>
         <source>Save experiment</source>
         <translation>保存实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="397"/>
+        <location filename="../app/gui/mainwindow.cpp" line="399"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="423"/>
+        <location filename="../app/gui/mainwindow.cpp" line="425"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="423"/>
+        <location filename="../app/gui/mainwindow.cpp" line="425"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="469"/>
-        <location filename="../app/gui/mainwindow.cpp" line="478"/>
+        <location filename="../app/gui/mainwindow.cpp" line="477"/>
+        <location filename="../app/gui/mainwindow.cpp" line="486"/>
         <source>Run one arm</source>
         <translation>运行单个方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="469"/>
+        <location filename="../app/gui/mainwindow.cpp" line="477"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="494"/>
+        <location filename="../app/gui/mainwindow.cpp" line="502"/>
         <source>Resume run</source>
         <translation>恢复运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="513"/>
+        <location filename="../app/gui/mainwindow.cpp" line="521"/>
         <source>Stopping after this step (a checkpoint is written)…</source>
         <translation>将在当前步完成后停止（会写入检查点）…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="521"/>
+        <location filename="../app/gui/mainwindow.cpp" line="529"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="534"/>
+        <location filename="../app/gui/mainwindow.cpp" line="542"/>
         <source>epoch %1/%2  batch %3/%4  %5 img/s  ETA %6</source>
         <translation>第 %1/%2 轮  批次 %3/%4  %5 张/秒  预计剩余 %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="558"/>
+        <location filename="../app/gui/mainwindow.cpp" line="566"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="558"/>
+        <location filename="../app/gui/mainwindow.cpp" line="566"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="575"/>
+        <location filename="../app/gui/mainwindow.cpp" line="583"/>
         <source>&amp;Resume</source>
         <translation>恢复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="594"/>
+        <location filename="../app/gui/mainwindow.cpp" line="602"/>
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="595"/>
+        <location filename="../app/gui/mainwindow.cpp" line="603"/>
         <source>Stop the run and quit? A checkpoint is written, and the run resumes from it later.</source>
         <translation>停止运行并退出吗？将写入检查点，之后可从该检查点恢复运行。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="625"/>
+        <location filename="../app/gui/mainwindow.cpp" line="633"/>
         <source>Weights dropped</source>
         <translation>已拖入权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="626"/>
+        <location filename="../app/gui/mainwindow.cpp" line="634"/>
         <source>Use %1 as the teacher or the student in Compare?</source>
         <translation>在对比中将 %1 用作教师模型还是学生模型？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="628"/>
+        <location filename="../app/gui/mainwindow.cpp" line="636"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="629"/>
+        <location filename="../app/gui/mainwindow.cpp" line="637"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
@@ -519,62 +519,83 @@
     <message>
         <location filename="../widgets/attentionview.cpp" line="22"/>
         <source>Spatial: mean over channels of the squared features.
-Channel: spatial softmax of the channel with the largest energy, as CWD compares.</source>
+Channel: spatial softmax of the teacher&apos;s channel with the largest energy and of the same channel of the student (through its feature-KD adapter where the channel counts differ), as CWD compares.</source>
         <translation>空间：特征平方在各通道上的均值。
-通道：对能量最大的通道做空间 softmax，与 CWD 的比较方式一致。</translation>
+通道：对教师能量最大的通道做空间 softmax，学生取同一通道（通道数不同时经其特征蒸馏适配器映射），与 CWD 的比较方式一致。</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="29"/>
+        <location filename="../widgets/attentionview.cpp" line="31"/>
         <source>Maps</source>
         <translation>图类型</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="80"/>
+        <location filename="../widgets/attentionview.cpp" line="82"/>
         <source>layer %1</source>
         <translation>层 %1</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="81"/>
+        <location filename="../widgets/attentionview.cpp" line="83"/>
         <source>layers %1 → %2</source>
         <translation>层 %1 → %2</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="83"/>
+        <location filename="../widgets/attentionview.cpp" line="87"/>
+        <location filename="../widgets/attentionview.cpp" line="90"/>
+        <source>channel %1</source>
+        <translation>通道 %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/attentionview.cpp" line="91"/>
+        <source>student via KD adapter</source>
+        <translation>学生经蒸馏适配器</translation>
+    </message>
+    <message>
+        <location filename="../widgets/attentionview.cpp" line="94"/>
         <source>channels %1 / %2</source>
         <translation>通道 %1 / %2</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="84"/>
+        <location filename="../widgets/attentionview.cpp" line="95"/>
+        <source>not aligned (no adapter)</source>
+        <translation>未对齐（无适配器）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/attentionview.cpp" line="100"/>
         <source>cos %1</source>
         <translation>cos %1</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="103"/>
+        <location filename="../widgets/attentionview.cpp" line="119"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="103"/>
+        <location filename="../widgets/attentionview.cpp" line="119"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="103"/>
+        <location filename="../widgets/attentionview.cpp" line="119"/>
         <source>|Teacher − Student|</source>
         <translation>|教师模型 − 学生模型|</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="113"/>
+        <location filename="../widgets/attentionview.cpp" line="129"/>
         <source>Open an image in the Compare tab to see where teacher and student look.</source>
         <translation>在“对比”标签页中打开一张图像，即可查看教师模型和学生模型关注的区域。</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="114"/>
+        <location filename="../widgets/attentionview.cpp" line="130"/>
         <source>Attention maps need both a teacher and a student model.</source>
         <translation>注意力图需要同时加载教师模型和学生模型。</translation>
     </message>
     <message>
-        <location filename="../widgets/attentionview.cpp" line="151"/>
+        <location filename="../widgets/attentionview.cpp" line="164"/>
+        <source>The student has other channel counts here and its checkpoint carries no feature-KD adapter, so its map shows its own most energetic channel, unrelated to the teacher&apos;s.</source>
+        <translation>此处学生的通道数与教师不同，且其检查点不含特征蒸馏适配器，因此学生图显示的是它自己能量最大的通道，与教师的通道无关。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/attentionview.cpp" line="172"/>
         <source>%1 — %2 vs %3. Each map is min-max normalised; cos: cosine similarity of the teacher and student maps.</source>
         <translation>%1 — %2 对比 %3。每张图均单独做 min-max 归一化；cos：教师模型与学生模型注意力图的余弦相似度。</translation>
     </message>
@@ -750,33 +771,33 @@ Channel: spatial softmax of the channel with the largest energy, as CWD compares
 <context>
     <name>retort::widgets::DetectionCharts</name>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="64"/>
+        <location filename="../widgets/detectioncharts.cpp" line="71"/>
         <source>teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="64"/>
+        <location filename="../widgets/detectioncharts.cpp" line="71"/>
         <source>student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="66"/>
+        <location filename="../widgets/detectioncharts.cpp" line="73"/>
         <source>Detections per class</source>
         <translation>各类别检测数</translation>
     </message>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="66"/>
-        <location filename="../widgets/detectioncharts.cpp" line="67"/>
+        <location filename="../widgets/detectioncharts.cpp" line="73"/>
+        <location filename="../widgets/detectioncharts.cpp" line="74"/>
         <source>boxes</source>
         <translation>框数</translation>
     </message>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="67"/>
+        <location filename="../widgets/detectioncharts.cpp" line="74"/>
         <source>Confidence histogram</source>
         <translation>置信度直方图</translation>
     </message>
     <message>
-        <location filename="../widgets/detectioncharts.cpp" line="68"/>
+        <location filename="../widgets/detectioncharts.cpp" line="75"/>
         <source>confidence</source>
         <translation>置信度</translation>
     </message>
@@ -820,7 +841,7 @@ Channel: spatial softmax of the channel with the largest energy, as CWD compares
     </message>
     <message>
         <location filename="../widgets/detectionview.cpp" line="142"/>
-        <location filename="../widgets/detectionview.cpp" line="151"/>
+        <location filename="../widgets/detectionview.cpp" line="224"/>
         <source>%1 %2</source>
         <translation>%1 %2</translation>
     </message>
@@ -1114,7 +1135,7 @@ Channel: spatial softmax of the channel with the largest energy, as CWD compares
     </message>
     <message>
         <location filename="../widgets/runspanel.cpp" line="42"/>
-        <location filename="../widgets/runspanel.cpp" line="178"/>
+        <location filename="../widgets/runspanel.cpp" line="179"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -1149,39 +1170,39 @@ Channel: spatial softmax of the channel with the largest energy, as CWD compares
         <translation>保持率</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="54"/>
+        <location filename="../widgets/runspanel.cpp" line="55"/>
         <source>Continue the selected stopped run from its last checkpoint</source>
         <translation>从最近的检查点继续所选的已停止运行</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="111"/>
+        <location filename="../widgets/runspanel.cpp" line="112"/>
         <source>study table</source>
         <translation>实验组汇总表</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/runspanel.cpp" line="112"/>
+        <location filename="../widgets/runspanel.cpp" line="113"/>
         <source>%n run(s)</source>
         <translation>
             <numerusform>%n 次运行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="120"/>
+        <location filename="../widgets/runspanel.cpp" line="121"/>
         <source>stopped (resumable)</source>
         <translation>已停止（可恢复）</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="169"/>
+        <location filename="../widgets/runspanel.cpp" line="170"/>
         <source>Open in Training tab</source>
         <translation>在“训练”标签页中打开</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="170"/>
+        <location filename="../widgets/runspanel.cpp" line="171"/>
         <source>Resume from checkpoint</source>
         <translation>从检查点恢复</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="174"/>
+        <location filename="../widgets/runspanel.cpp" line="175"/>
         <source>Open study results</source>
         <translation>打开实验组结果</translation>
     </message>
@@ -1189,108 +1210,108 @@ Channel: spatial softmax of the channel with the largest energy, as CWD compares
 <context>
     <name>retort::widgets::TrainingCharts</name>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="86"/>
+        <location filename="../widgets/trainingcharts.cpp" line="99"/>
         <source>Log scale</source>
         <translation>对数坐标</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="89"/>
+        <location filename="../widgets/trainingcharts.cpp" line="102"/>
         <source>Training loss</source>
         <translation>训练损失</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="89"/>
+        <location filename="../widgets/trainingcharts.cpp" line="102"/>
         <source>loss</source>
         <translation>损失</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="90"/>
+        <location filename="../widgets/trainingcharts.cpp" line="103"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="90"/>
+        <location filename="../widgets/trainingcharts.cpp" line="103"/>
         <source>lr (group 0)</source>
         <translation>学习率（参数组 0）</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="91"/>
+        <location filename="../widgets/trainingcharts.cpp" line="104"/>
         <source>Validation</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="91"/>
+        <location filename="../widgets/trainingcharts.cpp" line="104"/>
         <source>mAP</source>
         <translation>mAP</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="92"/>
-        <location filename="../widgets/trainingcharts.cpp" line="345"/>
+        <location filename="../widgets/trainingcharts.cpp" line="105"/>
+        <location filename="../widgets/trainingcharts.cpp" line="353"/>
         <source>epoch</source>
         <translation>epoch</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="97"/>
+        <location filename="../widgets/trainingcharts.cpp" line="110"/>
         <source>mAP50</source>
         <translation>mAP50</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="101"/>
+        <location filename="../widgets/trainingcharts.cpp" line="114"/>
         <source>mAP50-95</source>
         <translation>mAP50-95</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="109"/>
+        <location filename="../widgets/trainingcharts.cpp" line="122"/>
         <source>teacher mAP50-95</source>
         <translation>教师模型 mAP50-95</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="119"/>
+        <location filename="../widgets/trainingcharts.cpp" line="132"/>
         <source>Exponential moving average of the plotted values</source>
         <translation>对绘制的数值做指数移动平均</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="122"/>
+        <location filename="../widgets/trainingcharts.cpp" line="135"/>
         <source>Step</source>
         <translation>步数</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="123"/>
+        <location filename="../widgets/trainingcharts.cpp" line="136"/>
         <source>Epoch</source>
         <translation>Epoch</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="124"/>
+        <location filename="../widgets/trainingcharts.cpp" line="137"/>
         <source>Horizontal axis in optimisation steps (batches) or in epochs</source>
         <translation>横轴以优化步数（批次）或 epoch 为单位</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="125"/>
+        <location filename="../widgets/trainingcharts.cpp" line="138"/>
         <source>Check the loss components to plot</source>
         <translation>勾选要绘制的损失分量</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="135"/>
+        <location filename="../widgets/trainingcharts.cpp" line="148"/>
         <source>Smoothing</source>
         <translation>平滑</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="141"/>
+        <location filename="../widgets/trainingcharts.cpp" line="154"/>
         <source>X axis</source>
         <translation>横轴</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="147"/>
+        <location filename="../widgets/trainingcharts.cpp" line="160"/>
         <source>Components</source>
         <translation>分量</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="345"/>
+        <location filename="../widgets/trainingcharts.cpp" line="353"/>
         <source>step (batch)</source>
         <translation>步数（批次）</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="395"/>
+        <location filename="../widgets/trainingcharts.cpp" line="403"/>
         <source>teacher mAP50-95 %1</source>
         <translation>教师模型 mAP50-95 %1</translation>
     </message>

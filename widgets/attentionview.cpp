@@ -20,7 +20,9 @@ AttentionView::AttentionView(QWidget* parent)
     m_selector->addItem(tr("Spatial attention (mean F²)"), static_cast<int>(Mode::Spatial));
     m_selector->addItem(tr("Channel map (CWD softmax)"), static_cast<int>(Mode::Channel));
     m_selector->setToolTip(tr("Spatial: mean over channels of the squared features.\n"
-                              "Channel: spatial softmax of the channel with the largest energy, as CWD compares."));
+                              "Channel: spatial softmax of the teacher's channel with the largest energy and of the same "
+                              "channel of the student (through its feature-KD adapter where the channel counts differ), "
+                              "as CWD compares."));
     connect(m_selector, &QComboBox::currentIndexChanged, this,
             [this](int index) { setMode(static_cast<Mode>(m_selector->itemData(index).toInt())); });
     m_info->setWordWrap(true);
@@ -79,8 +81,22 @@ QString AttentionView::rowHeader(int row) const
     QString text = QStringLiteral("<b>%1</b><br>").arg(l.name.toHtmlEscaped());
     text += l.teacherLayer == l.studentLayer ? tr("layer %1").arg(l.teacherLayer)
                                              : tr("layers %1 → %2").arg(l.teacherLayer).arg(l.studentLayer);
-    if (m_mode == Mode::Channel)
-        text += QStringLiteral("<br>") + tr("channels %1 / %2").arg(l.teacherChannel).arg(l.studentChannel);
+    if (m_mode == Mode::Channel) {
+        switch (l.channelMatch) {
+        case ChannelMatch::SameIndex:
+            text += QStringLiteral("<br>") + tr("channel %1").arg(l.teacherChannel);
+            break;
+        case ChannelMatch::Adapter:
+            text += QStringLiteral("<br>") + tr("channel %1").arg(l.teacherChannel) + QStringLiteral("<br><i>") +
+                    tr("student via KD adapter") + QStringLiteral("</i>");
+            break;
+        case ChannelMatch::NotAligned:
+            text += QStringLiteral("<br>") + tr("channels %1 / %2").arg(l.teacherChannel).arg(l.studentChannel) +
+                    QStringLiteral("<br><font color=\"#c0392b\">") + tr("not aligned (no adapter)") +
+                    QStringLiteral("</font>");
+            break;
+        }
+    }
     text += QStringLiteral("<br>") + tr("cos %1").arg(maps(l).cosine, 0, 'f', 3);
     return text;
 }
@@ -144,6 +160,11 @@ void AttentionView::refresh()
     }
     for (size_t r = 0; r < m_result.layers.size(); ++r) {
         m_headers[r]->setText(rowHeader(static_cast<int>(r)));
+        const bool unaligned = m_mode == Mode::Channel && m_result.layers[r].channelMatch == ChannelMatch::NotAligned;
+        m_headers[r]->setToolTip(unaligned ? tr("The student has other channel counts here and its checkpoint carries no "
+                                                "feature-KD adapter, so its map shows its own most energetic channel, "
+                                                "unrelated to the teacher's.")
+                                           : QString());
         const std::vector<QImage> images = rowImages(static_cast<int>(r));
         for (size_t c = 0; c < 3; ++c)
             m_panes[r][c]->setImage(images[c]);

@@ -20,6 +20,13 @@ struct AttentionMaps
     double cosine = 0; ///< cosine similarity of the raw [0, 1] maps
 };
 
+/// How the student's channel map relates to the teacher's (mirrors retort::ChannelAlignment).
+enum class ChannelMatch {
+    SameIndex,  ///< same channel index (equal channel counts)
+    Adapter,    ///< same channel of the student's feature through its trained KD adapter
+    NotAligned  ///< other channel counts, no adapter: the student's own top channel
+};
+
 /// One aligned pair of tapped layers.
 struct LayerAttention
 {
@@ -27,9 +34,10 @@ struct LayerAttention
     int teacherLayer = -1;
     int studentLayer = -1;
     AttentionMaps spatial; ///< mean over channels of F^2
-    AttentionMaps channel; ///< CWD-style softmax of the most energetic channel
+    AttentionMaps channel; ///< CWD-style softmax of the teacher's most energetic channel
     int teacherChannel = -1;
-    int studentChannel = -1;
+    int studentChannel = -1; ///< equals teacherChannel unless NotAligned
+    ChannelMatch channelMatch = ChannelMatch::SameIndex;
 };
 
 /// What the inference worker hands the Compare and Attention views for one image. Detections

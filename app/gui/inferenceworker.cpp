@@ -7,6 +7,7 @@
 
 #include "inferenceworker.h"
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QMetaObject>
@@ -41,6 +42,7 @@ struct Side
 {
     std::unique_ptr<Predictor> predictor;
     QString name;
+    std::map<int, FeatureAdapter> adapters; ///< by student layer: the feature-KD adapters trained with it
     explicit operator bool() const { return predictor != nullptr; }
 };
 
@@ -57,7 +59,13 @@ Side loadSide(const QString& path)
     options.nms.iou = kStoreIou;
     options.nms.maxDet = kStoreMaxDet;
     side.predictor = std::make_unique<Predictor>(loaded.model, loaded.names, options);
-    side.name = QFileInfo(path).completeBaseName();
+    const QFileInfo file(path);
+    side.name = file.completeBaseName();
+    // A run's checkpoint (<run>/weights/best.safetensors) is named after its run: "logit+loc+cwd/best".
+    if ((side.name == QLatin1String("best") || side.name == QLatin1String("last")) && file.dir().dirName() == QLatin1String("weights"))
+        side.name = QFileInfo(file.dir().absolutePath()).dir().dirName() + QLatin1Char('/') + side.name;
+    if (loaded.format == "safetensors")
+        side.adapters = loadFeatureAdapters(path.toStdString());
     return side;
 }
 
@@ -256,9 +264,16 @@ widgets::ComparisonResult InferenceWorker::process(const Request& request)
         layer.teacherLayer = teacherLayers[i];
         layer.studentLayer = studentLayers[i];
         layer.spatial = attentionMaps(bgr, info, spatialAttention(ti->second), spatialAttention(si->second));
-        const cv::Mat tc = channelAttention(ti->second, -1, 1.0, &layer.teacherChannel);
-        const cv::Mat sc = channelAttention(si->second, -1, 1.0, &layer.studentChannel);
-        layer.channel = attentionMaps(bgr, info, tc, sc);
+        // One channel for both maps: the teacher's, and the student's feature in the teacher's channel space.
+        const auto adapter = student.adapters.find(studentLayers[i]);
+        const bool adapterFits = adapter != student.adapters.end() && adapter->second.teacherLayer == teacherLayers[i];
+        const ChannelPairAttention c = alignedChannelAttention(ti->second, si->second, adapterFits ? &adapter->second : nullptr);
+        layer.teacherChannel = c.teacherChannel;
+        layer.studentChannel = c.studentChannel;
+        layer.channelMatch = c.alignment == ChannelAlignment::Adapter      ? widgets::ChannelMatch::Adapter
+                             : c.alignment == ChannelAlignment::SameIndex ? widgets::ChannelMatch::SameIndex
+                                                                           : widgets::ChannelMatch::NotAligned;
+        layer.channel = attentionMaps(bgr, info, c.teacher, c.student);
         result.layers.push_back(std::move(layer));
     }
     result.attentionMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;

@@ -60,6 +60,26 @@ cv::Mat channelAttention(const torch::Tensor& feature, int channel, double tau, 
     return normalisedMat(soft);
 }
 
+ChannelPairAttention alignedChannelAttention(const torch::Tensor& teacher, const torch::Tensor& student,
+                                             const FeatureAdapter* adapter, double tau)
+{
+    ChannelPairAttention out;
+    out.teacher = channelAttention(teacher, -1, tau, &out.teacherChannel);
+    const int64_t ct = asChw(teacher).size(0);
+    const int64_t cs = asChw(student).size(0);
+    if (adapter && adapter->weight.defined() && adapter->studentChannels() == cs && adapter->teacherChannels() == ct) {
+        out.student = channelAttention(adapter->apply(student), out.teacherChannel, tau, &out.studentChannel);
+        out.alignment = ChannelAlignment::Adapter;
+    } else if (cs == ct) {
+        out.student = channelAttention(student, out.teacherChannel, tau, &out.studentChannel);
+        out.alignment = ChannelAlignment::SameIndex;
+    } else {
+        out.student = channelAttention(student, -1, tau, &out.studentChannel);
+        out.alignment = ChannelAlignment::NotAligned;
+    }
+    return out;
+}
+
 cv::Mat attentionMap(const torch::Tensor& feature, const AttentionOptions& options, int* chosenChannel)
 {
     if (options.kind == AttentionKind::Channel)

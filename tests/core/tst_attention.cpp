@@ -1,6 +1,11 @@
 // Attention maps, their similarity and the heatmap overlay on hand-made tensors.
+#include "io/safetensors.h"
+#include "testdata.h"
+#include "train/experimentconfig.h"
 #include "util/error.h"
 #include "viz/attention.h"
+
+#include <filesystem>
 
 #include <QtTest>
 
@@ -18,6 +23,10 @@ private slots:
     void channelPicksLargestEnergy_data();
     void channelPicksLargestEnergy();
     void channelOutOfRangeThrows();
+    void alignedChannelSameIndex();
+    void alignedChannelThroughAdapter();
+    void alignedChannelWithoutAdapter();
+    void adaptersFromWeightsOrRunState();
     void cosine_data();
     void cosine();
     void differenceIsAbsolute();
@@ -95,6 +104,128 @@ void TestAttention::channelOutOfRangeThrows()
 {
     QVERIFY_THROWS_EXCEPTION(InputError, channelAttention(torch::ones({1, 3, 2, 2}), 3));
     QVERIFY_THROWS_EXCEPTION(InputError, spatialAttention(torch::ones({2, 3, 2, 2})));
+}
+
+namespace {
+// Teacher (1, 3, 2, 2): channel 2 carries the energy, peaked at (1, 1).
+torch::Tensor teacherFeature()
+{
+    return torch::tensor({0.1f, 0.f, 0.f, 0.f, 0.f, 0.2f, 0.f, 0.f, 0.f, 0.f, 0.f, 3.f}).view({1, 3, 2, 2});
+}
+
+int argmaxIndex(const cv::Mat& m)
+{
+    cv::Point at;
+    cv::minMaxLoc(m, nullptr, nullptr, nullptr, &at);
+    return at.y * m.cols + at.x;
+}
+} // namespace
+
+void TestAttention::alignedChannelSameIndex()
+{
+    // The student's most energetic channel is 0 (peak at (0, 0)); its channel 2 peaks at (0, 1).
+    // The pair shows channel 2 on both sides, not the student's own channel 0.
+    const auto s = torch::tensor({5.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 1.f, 0.f, 0.f}).view({1, 3, 2, 2});
+    const ChannelPairAttention c = alignedChannelAttention(teacherFeature(), s);
+    QCOMPARE(c.alignment, ChannelAlignment::SameIndex);
+    QCOMPARE(c.teacherChannel, 2);
+    QCOMPARE(c.studentChannel, 2);
+    QCOMPARE(argmaxIndex(c.teacher), 3);
+    QCOMPARE(argmaxIndex(c.student), 1);
+    QCOMPARE(cv::norm(c.student - channelAttention(s, 2)), 0.0);
+}
+
+void TestAttention::alignedChannelThroughAdapter()
+{
+    // Student (1, 2, 2, 2): channel 0 strongest at (0, 0), channel 1 peaks at (1, 0). The adapter
+    // maps student channel 1 (+ bias 0.5) onto teacher channel 2, so the student's map is
+    // softmax([.5, .5, 2.5, .5]) -> normalised [0, 0, 1, 0].
+    const auto s = torch::tensor({4.f, 0.f, 0.f, 0.f, 0.f, 0.f, 2.f, 0.f}).view({1, 2, 2, 2});
+    FeatureAdapter a;
+    a.teacherLayer = 15;
+    a.studentLayer = 15;
+    a.weight = torch::zeros({3, 2, 1, 1});
+    a.weight[0][0] = 1.f;
+    a.weight[2][1] = 1.f;
+    a.bias = torch::tensor({0.f, 0.f, 0.5f});
+    const auto mapped = a.apply(s);
+    QCOMPARE(mapped.sizes().vec(), (std::vector<int64_t>{1, 3, 2, 2}));
+    QVERIFY(torch::allclose(mapped[0][2], torch::tensor({0.5f, 0.5f, 2.5f, 0.5f}).view({2, 2})));
+    QCOMPARE(a.apply(s[0]).dim(), 3); // (C, H, W) in, (C, H, W) out
+    QVERIFY_THROWS_EXCEPTION(InputError, a.apply(torch::zeros({1, 3, 2, 2})));
+
+    const ChannelPairAttention c = alignedChannelAttention(teacherFeature(), s, &a);
+    QCOMPARE(c.alignment, ChannelAlignment::Adapter);
+    QCOMPARE(c.teacherChannel, 2);
+    QCOMPARE(c.studentChannel, 2);
+    const float expected[4] = {0.f, 0.f, 1.f, 0.f};
+    for (int i = 0; i < 4; ++i)
+        QVERIFY2(near(c.student.at<float>(i / 2, i % 2), expected[i]),
+                 qPrintable(QString("%1: %2").arg(i).arg(c.student.at<float>(i / 2, i % 2))));
+}
+
+void TestAttention::alignedChannelWithoutAdapter()
+{
+    const auto s = torch::tensor({4.f, 0.f, 0.f, 0.f, 0.f, 0.f, 2.f, 0.f}).view({1, 2, 2, 2});
+    ChannelPairAttention c = alignedChannelAttention(teacherFeature(), s);
+    QCOMPARE(c.alignment, ChannelAlignment::NotAligned);
+    QCOMPARE(c.teacherChannel, 2);
+    QCOMPARE(c.studentChannel, 0); // its own strongest channel, labelled as unrelated
+    // An adapter of another shape (say, another run's) is not used.
+    FeatureAdapter wrong;
+    wrong.weight = torch::ones({3, 4, 1, 1});
+    wrong.bias = torch::zeros({3});
+    c = alignedChannelAttention(teacherFeature(), s, &wrong);
+    QCOMPARE(c.alignment, ChannelAlignment::NotAligned);
+}
+
+void TestAttention::adaptersFromWeightsOrRunState()
+{
+    namespace fs = std::filesystem;
+    const fs::path dir = test::tempDir("featureadapter");
+    ExperimentConfig cfg;
+    cfg.name = "exp";
+    cfg.data = "data.yaml";
+    cfg.student.arch = "yolov8n.yaml";
+    cfg.distill.feature.layers = {{15, 16}, {18, 19}};
+    const std::string yaml = experimentToYaml(cfg);
+
+    // Adapters inside the weights file: distill.features.<i>.adapter.*, pair i of the config.
+    SafeTensors own;
+    own.tensors = {{"model.0.conv.weight", torch::zeros({1})},
+                   {"distill.features.1.adapter.weight", torch::full({4, 2, 1, 1}, 0.5f)},
+                   {"distill.features.1.adapter.bias", torch::ones({4})}};
+    own.metadata = {{"config", yaml}};
+    writeSafetensors((dir / "own.safetensors").string(), own);
+    auto a = loadFeatureAdapters((dir / "own.safetensors").string());
+    QCOMPARE(a.size(), size_t(1));
+    QCOMPARE(a.at(19).teacherLayer, 18);
+    QCOMPARE(a.at(19).studentChannels(), int64_t(2));
+    QCOMPARE(a.at(19).teacherChannels(), int64_t(4));
+
+    // A run's weights/: best.safetensors without them, last.state with the distiller's.
+    const fs::path run = dir / "run" / "weights";
+    fs::create_directories(run);
+    SafeTensors best;
+    best.tensors = {{"model.0.conv.weight", torch::zeros({1})}};
+    best.metadata = {{"config", yaml}, {"experiment", "exp"}, {"arm", "baseline"}};
+    writeSafetensors((run / "best.safetensors").string(), best);
+    SafeTensors state;
+    state.tensors = {{"model/x", torch::zeros({1})},
+                     {"distiller/features.0.adapter.weight", torch::ones({3, 2, 1, 1})},
+                     {"distiller/features.0.adapter.bias", torch::zeros({3})}};
+    state.metadata = {{"config", yaml}, {"format", "retort-state-v1"}};
+    writeSafetensors((run / "last.state").string(), state);
+    a = loadFeatureAdapters((run / "best.safetensors").string());
+    QCOMPARE(a.size(), size_t(1));
+    QCOMPARE(a.at(16).teacherLayer, 15);
+    QCOMPARE(a.at(16).teacherChannels(), int64_t(3));
+
+    // Weights of another run next to that state, or no file at all: no adapters, no error.
+    best.metadata["experiment"] = "other";
+    writeSafetensors((run / "copied.safetensors").string(), best);
+    QVERIFY(loadFeatureAdapters((run / "copied.safetensors").string()).empty());
+    QVERIFY(loadFeatureAdapters((dir / "missing.safetensors").string()).empty());
 }
 
 void TestAttention::cosine_data()

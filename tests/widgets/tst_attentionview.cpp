@@ -39,8 +39,10 @@ ComparisonResult twoLayers()
         l.teacherLayer = l.studentLayer = 15 + 3 * i;
         l.spatial = {filled(Qt::red), filled(Qt::green), filled(Qt::blue), i == 0 ? 0.8704 : 0.5};
         l.channel = {filled(Qt::cyan), filled(Qt::magenta), filled(Qt::yellow), 0.25};
+        // P3: other channel counts and no adapter; P4: the student through its KD adapter.
         l.teacherChannel = 17;
-        l.studentChannel = 3;
+        l.studentChannel = i == 0 ? 3 : 17;
+        l.channelMatch = i == 0 ? ChannelMatch::NotAligned : ChannelMatch::Adapter;
         r.layers.push_back(l);
     }
     return r;
@@ -81,7 +83,12 @@ void TestAttentionView::selectorSwitchesMaps()
     QCOMPARE(view.rowImages(1)[1].pixelColor(0, 0), QColor(Qt::magenta));
     QVERIFY(view.rowHeader(0).contains(QStringLiteral("cos 0.250")));
     QVERIFY(view.rowHeader(0).contains(QStringLiteral("channels 17 / 3")));
+    QVERIFY(view.rowHeader(0).contains(QStringLiteral("not aligned (no adapter)")));
+    QVERIFY(view.rowHeader(1).contains(QStringLiteral("channel 17")));
+    QVERIFY(view.rowHeader(1).contains(QStringLiteral("via KD adapter")));
+    QVERIFY(!view.rowHeader(1).contains(QStringLiteral("not aligned")));
     view.setMode(AttentionView::Mode::Spatial);
+    QVERIFY(!view.rowHeader(0).contains(QStringLiteral("not aligned")));
     QCOMPARE(combo->currentIndex(), 0);
     QCOMPARE(view.rowImages(1)[1].pixelColor(0, 0), QColor(Qt::green));
 }
