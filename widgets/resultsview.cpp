@@ -10,12 +10,14 @@
 #include <QLabel>
 #include <QLocale>
 #include <QMenu>
+#include <QScrollBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 namespace retort::widgets {
@@ -51,6 +53,7 @@ ResultsView::ResultsView(QWidget* parent)
     m_chart->yAxis->setLabel(tr("mAP50-95"));
     m_chart->xAxis->grid()->setVisible(false);
     m_chart->setMinimumHeight(200);
+    m_chart->installEventFilter(this);
 
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         const auto rows = m_table->selectionModel()->selectedRows();
@@ -132,7 +135,41 @@ void ResultsView::setRows(const std::vector<StudyRow>& rows)
         m_title->setText(tr("Study <b>%1</b> — %n arm(s)", nullptr, static_cast<int>(rows.size()))
                              .arg(QFileInfo(QFileInfo(m_path).absolutePath()).fileName().toHtmlEscaped()));
     m_export->setEnabled(false);
+    fitTableHeight();
     rebuildChart();
+}
+
+void ResultsView::fitTableHeight()
+{
+    int h = 2 * m_table->frameWidth() + m_table->horizontalHeader()->sizeHint().height();
+    for (int r = 0; r < m_table->rowCount(); ++r)
+        h += m_table->rowHeight(r);
+    if (m_table->horizontalScrollBar()->isVisible())
+        h += m_table->horizontalScrollBar()->height();
+    m_table->setMaximumHeight(std::max(h, 4 * m_table->verticalHeader()->defaultSectionSize()));
+}
+
+bool ResultsView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_chart && event->type() == QEvent::Resize) {
+        updateTickRotation();
+        m_chart->replot(QCustomPlot::rpQueuedReplot);
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ResultsView::updateTickRotation()
+{
+    if (m_tickLabels.isEmpty())
+        return;
+    const QFontMetrics fm(m_chart->xAxis->tickLabelFont());
+    int widest = 0;
+    for (const QString& l : m_tickLabels)
+        widest = std::max(widest, fm.horizontalAdvance(l));
+    // The widget's width less the y axis: the axis rect itself is only laid out at the next replot.
+    const int width = m_chart->width() - 70;
+    const double slot = static_cast<double>(width) / (m_tickLabels.size() + 0.2);
+    m_chart->xAxis->setTickLabelRotation(widest + 12 > slot ? 30 : 0);
 }
 
 QString ResultsView::weightsOf(int row) const
@@ -172,7 +209,7 @@ void ResultsView::rebuildChart()
 {
     m_chart->clearPlottables();
     m_chart->clearItems();
-    QVector<double> ticks, values;
+    QVector<double> ticks, values, gains;
     QVector<QString> labels;
     double teacherMap = -1, top = 0.05;
     for (const StudyRow& r : m_rows) {
@@ -183,6 +220,7 @@ void ResultsView::rebuildChart()
         }
         ticks.append(ticks.size() + 1);
         values.append(r.map50_95);
+        gains.append(r.arm == "baseline" ? std::nan("") : r.gain);
         labels.append(QString::fromStdString(r.arm));
     }
     auto* bars = new QCPBars(m_chart->xAxis, m_chart->yAxis);
@@ -193,15 +231,20 @@ void ResultsView::rebuildChart()
     auto ticker = QSharedPointer<QCPAxisTickerText>(new QCPAxisTickerText);
     ticker->addTicks(ticks, labels);
     m_chart->xAxis->setTicker(ticker);
-    m_chart->xAxis->setTickLabelRotation(labels.size() > 4 ? 30 : 0);
+    m_tickLabels = QStringList(labels.begin(), labels.end());
+    updateTickRotation();
     m_chart->xAxis->setRange(0.4, ticks.size() + 0.6);
-    m_chart->yAxis->setRange(0, top * 1.2);
+    m_chart->yAxis->setRange(0, top * 1.25); // room for the two-line labels above the bars
 
     for (int i = 0; i < values.size(); ++i) {
         auto* text = new QCPItemText(m_chart);
         text->position->setCoords(ticks[i], values[i]);
         text->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
-        text->setText(QString::number(values[i], 'f', 3));
+        // Arms of a study often differ in the third decimal: four, and the gain over the baseline.
+        QString t = QString::number(values[i], 'f', 4);
+        if (!std::isnan(gains[i]))
+            t += QStringLiteral("\n%1%2").arg(gains[i] >= 0 ? "+" : "").arg(gains[i], 0, 'f', 4);
+        text->setText(t);
         text->setColor(m_chart->palette().color(QPalette::Text));
         text->setPadding(QMargins(0, 0, 0, 3));
     }

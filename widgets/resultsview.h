@@ -45,8 +45,15 @@ public:
 signals:
     void exportRequested(const QString& weightsPath);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void rebuildChart();
+    /// Slanted arm names only when they do not fit side by side under the bars.
+    void updateTickRotation();
+    /// The table no taller than its rows, so that the chart gets the rest of the tab.
+    void fitTableHeight();
     void showMenu(const QPoint& pos);
     void requestExport(int row);
 
@@ -56,6 +63,7 @@ private:
     QTableWidget* m_table;
     QCustomPlot* m_chart;
     QPushButton* m_export;
+    QStringList m_tickLabels;
 };
 
 } // namespace retort::widgets

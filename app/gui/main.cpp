@@ -3,6 +3,7 @@
 #include "settings.h"
 
 #include "util/threads.h"
+#include "widgets/attentionview.h"
 #include "widgets/theme.h"
 
 #include <QApplication>
@@ -53,7 +54,11 @@ int main(int argc, char** argv)
                                     QStringLiteral("teacher and student weights for Compare, comma-separated"),
                                     QStringLiteral("T,S"));
     const QCommandLineOption study(QStringLiteral("run-study"), QStringLiteral("start the experiment's study at once"));
-    cli.addOptions({shot, delay, tab, images, models, study});
+    const QCommandLineOption results(QStringLiteral("study"), QStringLiteral("open a finished study's study.csv in Results"),
+                                     QStringLiteral("CSV"));
+    const QCommandLineOption attention(QStringLiteral("attention"),
+                                       QStringLiteral("maps of the Attention tab: spatial or channel"), QStringLiteral("KIND"));
+    cli.addOptions({shot, delay, tab, images, models, study, results, attention});
     cli.process(app);
 
     retort::app::MainWindow window;
@@ -67,6 +72,12 @@ int main(int argc, char** argv)
     }
     if (cli.isSet(images))
         window.openImages(cli.values(images));
+    if (cli.isSet(results) && !window.openStudy(cli.value(results)))
+        qWarning("%s: not a readable study table", qPrintable(cli.value(results)));
+    if (cli.isSet(attention))
+        window.attentionView()->setMode(cli.value(attention) == QLatin1String("channel")
+                                            ? retort::widgets::AttentionView::Mode::Channel
+                                            : retort::widgets::AttentionView::Mode::Spatial);
     if (cli.isSet(tab))
         window.tabs()->setCurrentIndex(cli.value(tab).toInt());
     if (cli.isSet(study))

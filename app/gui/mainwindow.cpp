@@ -445,6 +445,17 @@ void MainWindow::openImages(const QStringList& paths)
     m_tabs->setCurrentWidget(m_compare);
 }
 
+bool MainWindow::openStudy(const QString& studyCsvPath)
+{
+    if (!m_results->loadStudy(studyCsvPath))
+        return false;
+    const QDir studyDir = QFileInfo(studyCsvPath).absoluteDir();
+    m_studyDir = studyDir.absolutePath();
+    m_runs->setRunsDir(QFileInfo(m_studyDir).absolutePath());
+    m_tabs->setCurrentWidget(m_results);
+    return true;
+}
+
 void MainWindow::exportWeights(const QString& weights)
 {
     ExportDialog d(weights, this);

@@ -43,9 +43,13 @@ public:
     void setCompareModels(const QString& teacher, const QString& student);
     /// Opens images (or folders) in the Compare tab and shows it.
     void openImages(const QStringList& paths);
+    /// Shows a finished study's table and chart in the Results tab and lists its runs (the
+    /// study directory's parent becomes the Runs panel's directory). False when unreadable.
+    bool openStudy(const QString& studyCsvPath);
 
     widgets::TrainingCharts* trainingCharts() const { return m_charts; }
     widgets::CompareView* compareView() const { return m_compare; }
+    widgets::AttentionView* attentionView() const { return m_attention; }
     RunController* runController() const { return m_controller; }
     QTabWidget* tabs() const { return m_tabs; }
 

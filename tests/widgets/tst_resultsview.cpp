@@ -77,6 +77,16 @@ void TestResultsView::loadsStudyCsv()
         if (auto* line = qobject_cast<QCPItemStraightLine*>(view.chart()->item(i)))
             teacherLine = std::abs(line->point1->coords().y() - 0.612) < 1e-9;
     QVERIFY(teacherLine);
+    // Bar labels carry four decimals and, except for the baseline, the gain over it.
+    QStringList barLabels;
+    for (int i = 0; i < view.chart()->itemCount(); ++i)
+        if (auto* text = qobject_cast<QCPItemText*>(view.chart()->item(i)))
+            barLabels << text->text();
+    QVERIFY2(barLabels.contains(QStringLiteral("0.4870\n+0.0560")), qPrintable(barLabels.join(QLatin1Char('|'))));
+    QVERIFY(barLabels.contains(QStringLiteral("0.4310")));
+    // The table is no taller than its four rows: the chart gets the rest.
+    QVERIFY2(t->maximumHeight() < 6 * t->verticalHeader()->defaultSectionSize() + 40,
+             qPrintable(QString::number(t->maximumHeight())));
 
     QVERIFY(view.weightsOf(3).isEmpty()); // that arm has no checkpoint on disk
     QSignalSpy spy(&view, &ResultsView::exportRequested);
