@@ -3,6 +3,10 @@
 #include "mainwindow.h"
 
 #include "widgets/compareview.h"
+#include "widgets/resultsview.h"
+#include "widgets/runspanel.h"
+
+#include "runfixture.h"
 
 #include "testdata.h"
 
@@ -10,6 +14,7 @@
 #include <QMimeData>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTreeWidget>
 #include <QtTest>
 
 #include <opencv2/imgcodecs.hpp>
@@ -23,6 +28,7 @@ private slots:
     void initTestCase();
     void firstStartLoadsDefaultExperiment();
     void dropImageOpensCompare();
+    void openStudyShowsResultsAndRuns();
 };
 
 void TestMainWindow::initTestCase()
@@ -64,6 +70,32 @@ void TestMainWindow::dropImageOpensCompare()
     QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.compareView()));
     QCOMPARE(w.compareView()->images().size(), 1);
     delete mime;
+}
+
+void TestMainWindow::openStudyShowsResultsAndRuns()
+{
+    // What `retort --study runs/s/study.csv` does: the Results tab with its rows, and its runs listed.
+    const std::string runs = test::tempDir("openstudy") + "/runs";
+    test::writeRun(runs + "/s/baseline", "baseline", 2, 2, {"box", "cls", "dfl", "total"}, true, 4);
+    StudyRow base;
+    base.arm = "baseline";
+    base.method = "no distillation";
+    base.map50_95 = 0.2;
+    base.runDir = runs + "/s/baseline";
+    writeStudyCsv(runs + "/s/study.csv", {base});
+    app::MainWindow w;
+    w.show();
+    QVERIFY(!w.openStudy(QString::fromStdString(runs + "/s/missing.csv")));
+    QVERIFY(w.openStudy(QString::fromStdString(runs + "/s/study.csv")));
+    auto* results = w.findChild<widgets::ResultsView*>();
+    QVERIFY(results);
+    QCOMPARE(w.tabs()->currentWidget(), results);
+    QCOMPARE(results->rows().size(), size_t(1));
+    auto* panel = w.findChild<widgets::RunsPanel*>();
+    QVERIFY(panel);
+    QCOMPARE(QDir(panel->runsDir()).canonicalPath(), QDir(QString::fromStdString(runs)).canonicalPath());
+    QCOMPARE(panel->tree()->topLevelItemCount(), 1);
+    QCOMPARE(panel->tree()->topLevelItem(0)->child(0)->text(widgets::RunsPanel::NameColumn), QString("baseline"));
 }
 
 QTEST_MAIN(TestMainWindow)
