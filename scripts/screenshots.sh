@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes docs/screenshots/*.png from the real workbench (offscreen platform; Xvfb works too):
-# the default study's first epochs in the Training tab, the Compare and Attention tabs on a
+# a distillation arm of the default study live in the Training tab, the Compare and Attention tabs on a
 # COCO128 image with the official yolov8s (teacher) and yolov8n (student), and the Results tab.
 # The Results tab and the Attention tab's student come from a finished COCO128 study
 # (retort-cli study --config experiments/coco128-v8s-to-v8n.yaml) under $RETORT_STUDY_DIR
@@ -20,8 +20,15 @@ app="$root/build/app/retort"
 study="${RETORT_STUDY_DIR:-runs/coco128-v8s-to-v8n}"
 case "$study" in /*) ;; *) study="$root/$study" ;; esac
 cd "$work"
-# Training: start the default study and grab it after its first epochs.
-"$app" --run-study --screenshot "$out/training.png" --delay "${TRAIN_MS:-100000}"
+# Training: the default study's first distillation arm, live after its first epochs. The
+# study's dataset and teacher are taken from ./runs when `retort-cli study` ran there (the arm
+# would otherwise pre-train the teacher first, a few minutes).
+mkdir -p runs/shapes-quick
+for d in datasets shapes-quick/teacher; do
+  [ -e "runs/$d" ] || [ ! -d "$root/runs/$d" ] || ln -s "$root/runs/$d" "runs/$d"
+done
+rm -rf "runs/shapes-quick/logit+loc+cwd"
+"$app" --run-arm "logit+loc+cwd" --screenshot "$out/training.png" --delay "${TRAIN_MS:-60000}"
 img="$data/images/bus.jpg"
 [ -f "$img" ] || img="$(ls "$data"/coco128/images/train2017/*.jpg | head -1)"
 models="$data/weights/yolov8s.safetensors,$data/weights/yolov8n.safetensors"
@@ -32,6 +39,9 @@ student="$study/logit+loc+cwd/weights/best.safetensors"
 [ -f "$student" ] || student="$data/weights/yolov8n.safetensors"
 "$app" --compare "$data/weights/yolov8s.safetensors,$student" --images "$img" --tab 2 --attention channel \
   --screenshot "$out/attention.png" --delay 25000
+# The same Compare view in Simplified Chinese (the UI follows the system locale).
+LC_ALL=zh_CN.UTF-8 LANG=zh_CN.UTF-8 "$app" --compare "$models" --images "$img" --tab 1 \
+  --screenshot "$out/compare-zh_CN.png" --delay 20000
 if [ -f "$study/study.csv" ]; then
   # study.csv names its run directories relative to where the study ran: open it from there.
   # The experiment that made it, when it is this repository's COCO128 one, fills the Experiment panel.

@@ -54,11 +54,13 @@ int main(int argc, char** argv)
                                     QStringLiteral("teacher and student weights for Compare, comma-separated"),
                                     QStringLiteral("T,S"));
     const QCommandLineOption study(QStringLiteral("run-study"), QStringLiteral("start the experiment's study at once"));
+    const QCommandLineOption arm(QStringLiteral("run-arm"), QStringLiteral("start one arm of the experiment at once"),
+                                 QStringLiteral("ARM"));
     const QCommandLineOption results(QStringLiteral("study"), QStringLiteral("open a finished study's study.csv in Results"),
                                      QStringLiteral("CSV"));
     const QCommandLineOption attention(QStringLiteral("attention"),
                                        QStringLiteral("maps of the Attention tab: spatial or channel"), QStringLiteral("KIND"));
-    cli.addOptions({shot, delay, tab, images, models, study, results, attention});
+    cli.addOptions({shot, delay, tab, images, models, study, arm, results, attention});
     cli.process(app);
 
     retort::app::MainWindow window;
@@ -82,6 +84,8 @@ int main(int argc, char** argv)
         window.tabs()->setCurrentIndex(cli.value(tab).toInt());
     if (cli.isSet(study))
         window.startStudy();
+    else if (cli.isSet(arm))
+        window.startArm(cli.value(arm));
     if (cli.isSet(shot)) {
         QTimer::singleShot(cli.value(delay).toInt(), &window, [&window, file = cli.value(shot)] {
             window.grab().save(file);

@@ -486,10 +486,16 @@ void MainWindow::startSelectedArm()
         arms << QString::fromStdString(a);
     bool ok = false;
     const QString arm = QInputDialog::getItem(this, tr("Run one arm"), tr("Arm"), arms, 0, false, &ok);
-    if (!ok || arm.isEmpty())
+    if (ok && !arm.isEmpty())
+        startArm(arm);
+}
+
+void MainWindow::startArm(const QString& arm)
+{
+    if (m_controller->isRunning() || !m_experiment->isValid())
         return;
     try {
-        const ExperimentConfig armCfg = armConfig(c, arm.toStdString());
+        const ExperimentConfig armCfg = armConfig(m_experiment->config(), arm.toStdString());
         m_charts->clear();
         m_controller->startRun(armCfg, QFileInfo::exists(QString::fromStdString(armCfg.runDir() + "/weights/last.state")));
         m_tabs->setCurrentIndex(0);

@@ -56,6 +56,9 @@ public:
 public slots:
     void startStudy();
     void startSelectedArm();
+    /// Runs one arm of the experiment (resuming its checkpoint when there is one); the study's
+    /// teacher is pre-trained or loaded first, as the study would.
+    void startArm(const QString& arm);
     void togglePause();
     void stopRun();
     void resumeRun(const QString& runDir);
