@@ -10,6 +10,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 data="${RETORT_SHARED_DATA:-$root/../shared/data}"
+case "$data" in /*) ;; *) data="$PWD/$data" ;; esac   # the script works in $work below
 work="${1:-$root/build/screenshots}"
 out="$root/docs/screenshots"
 mkdir -p "$work" "$out"

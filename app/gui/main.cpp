@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 #include "metatypes.h"
+#include "runcontroller.h"
 #include "settings.h"
 
 #include "util/threads.h"
@@ -89,6 +90,12 @@ int main(int argc, char** argv)
     if (cli.isSet(shot)) {
         QTimer::singleShot(cli.value(delay).toInt(), &window, [&window, file = cli.value(shot)] {
             window.grab().save(file);
+            // Scripted use: stop a run (its checkpoint is written) without the close dialog's
+            // question, which would wait forever on an offscreen platform.
+            if (window.runController()->isRunning()) {
+                window.runController()->stop();
+                window.runController()->waitForFinished();
+            }
             QApplication::quit();
         });
     }

@@ -336,6 +336,7 @@ void MainWindow::connectController()
     connect(m_controller, &RunController::checkpointWritten, this, [this](const CheckpointInfo& c) {
         if (c.best)
             m_lastBest = QString::fromStdString(c.path);
+        m_runs->refresh(); // an epoch's row is on disk: the Runs panel's epoch and best mAP move on
     });
     connect(m_controller, &RunController::logLine, this, [this](const QString& line) { m_log->appendPlainText(line); });
     connect(m_controller, &RunController::failed, this, [this](const QString& message) {
