@@ -334,9 +334,12 @@ void MainWindow::connectController()
     connect(m_controller, &RunController::jobFinished, this, &MainWindow::onJobFinished);
     connect(m_controller, &RunController::stateChanged, this, [this](RunState) { updateActions(); });
     connect(m_controller, &RunController::checkpointWritten, this, [this](const CheckpointInfo& c) {
+        // The last-weights checkpoint follows each epoch's results.csv row (and a stop): the Runs
+        // panel's epoch and best mAP move on. The best one right after it needs no second rescan.
         if (c.best)
             m_lastBest = QString::fromStdString(c.path);
-        m_runs->refresh(); // an epoch's row is on disk: the Runs panel's epoch and best mAP move on
+        else
+            m_runs->refresh();
     });
     connect(m_controller, &RunController::logLine, this, [this](const QString& line) { m_log->appendPlainText(line); });
     connect(m_controller, &RunController::failed, this, [this](const QString& message) {

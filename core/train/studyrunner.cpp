@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <vector>
+#include <limits>
 
 namespace fs = std::filesystem;
 
@@ -43,16 +43,16 @@ double deployedLatencyMs(DetectionModelImpl& model, int imgsz, const torch::Devi
     model.toChannelsLast();
     const auto x = torch::rand({1, 3, imgsz, imgsz}, torch::TensorOptions().device(device))
                        .contiguous(torch::MemoryFormat::ChannelsLast);
-    std::vector<double> ms;
+    double fastest = std::numeric_limits<double>::infinity();
     for (int i = 0; i < kWarmup + kRuns; ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         const auto y = model.forward(x);
         if (device.is_cuda())
             y.cpu();
         if (i >= kWarmup)
-            ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            fastest = std::min(fastest, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     }
-    return *std::min_element(ms.begin(), ms.end());
+    return fastest;
 }
 
 } // namespace
@@ -153,7 +153,7 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     const ModelInfo info = modelInfo(*m.model, cfg.train.imgsz);
     row.params = info.params;
     row.gflops = info.gflops;
-    row.msPerImage = deployedLatencyMs(*m.model, cfg.train.imgsz, deviceOptions(cfg.train.device).device);
+    row.msPerImage = deployedLatencyMs(*m.model, cfg.train.imgsz, torch::Device(cfg.train.device));
     row.epochs = cfg.train.epochs;
     row.seed = cfg.train.seed;
     row.runDir = fs::path(weights).parent_path().parent_path().string();
