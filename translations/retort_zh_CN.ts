@@ -1018,90 +1018,216 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
 <context>
     <name>retort::widgets::ResultsView</name>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="25"/>
+        <location filename="../widgets/resultsview.cpp" line="68"/>
+        <source>Per-class AP50-95</source>
+        <translation>各类别 AP50-95</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="69"/>
         <source>Export to ONNX…</source>
         <translation>导出为 ONNX…</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="28"/>
+        <location filename="../widgets/resultsview.cpp" line="72"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="28"/>
+        <location filename="../widgets/resultsview.cpp" line="72"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="28"/>
-        <location filename="../widgets/resultsview.cpp" line="51"/>
+        <location filename="../widgets/resultsview.cpp" line="72"/>
+        <location filename="../widgets/resultsview.cpp" line="106"/>
         <source>mAP50-95</source>
         <translation>mAP50-95</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="28"/>
+        <location filename="../widgets/resultsview.cpp" line="72"/>
         <source>mAP50</source>
         <translation>mAP50</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="28"/>
+        <location filename="../widgets/resultsview.cpp" line="72"/>
         <source>Retention</source>
         <translation>保持率</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="29"/>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
         <source>Gain</source>
         <translation>增益</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="29"/>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
+        <source>AP_S</source>
+        <translation>AP(小)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
+        <source>AP_M</source>
+        <translation>AP(中)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
+        <source>AP_L</source>
+        <translation>AP(大)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
+        <source>R_S</source>
+        <translation>召回率(小)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="73"/>
+        <source>Last</source>
+        <translation>末轮</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="74"/>
+        <source>Best ep.</source>
+        <translation>最佳轮次</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="74"/>
         <source>Params</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="29"/>
+        <location filename="../widgets/resultsview.cpp" line="74"/>
         <source>GFLOPs</source>
         <translation>GFLOPs</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="29"/>
+        <location filename="../widgets/resultsview.cpp" line="74"/>
         <source>ms/img</source>
         <translation>ms/图</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="39"/>
+        <location filename="../widgets/resultsview.cpp" line="75"/>
+        <source>(COCO size ranges, object area in the original image)</source>
+        <translation>（COCO 尺寸划分，按目标在原图中的面积）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="76"/>
+        <source>AP50-95 of small objects: area &lt; 32² px</source>
+        <translation>小目标的 AP50-95：面积 &lt; 32² 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="77"/>
+        <source>AP50-95 of medium objects: 32² to 96² px</source>
+        <translation>中目标的 AP50-95：面积 32² 至 96² 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="78"/>
+        <source>AP50-95 of large objects: area ≥ 96² px</source>
+        <translation>大目标的 AP50-95：面积 ≥ 96² 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="79"/>
+        <source>Recall of small objects: area &lt; 32² px</source>
+        <translation>小目标的召回率：面积 &lt; 32² 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="80"/>
+        <source>mAP50-95 of the run&apos;s last-epoch weights</source>
+        <translation>该运行最后一轮权重的 mAP50-95</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="81"/>
+        <source>The epoch of the best weights, which the other columns evaluate</source>
+        <translation>最佳权重所在的轮次（其余各列均评估该权重）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="94"/>
         <source>Export the selected arm&apos;s best checkpoint</source>
         <translation>导出所选方案的最佳检查点</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="87"/>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <source>Instances</source>
+        <translation>实例数</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <source>Teacher</source>
+        <translation>教师模型</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <source>Baseline</source>
+        <translation>基线</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <location filename="../widgets/resultsview.cpp" line="238"/>
+        <source>Best arm</source>
+        <translation>最佳方案</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="112"/>
+        <source>Δ</source>
+        <translation>Δ</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="165"/>
         <source>Cannot read the study table: %1</source>
         <translation>无法读取实验组汇总表：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="130"/>
+        <location filename="../widgets/resultsview.cpp" line="215"/>
         <source>No study loaded</source>
         <translation>未加载实验组</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="130"/>
+        <location filename="../widgets/resultsview.cpp" line="215"/>
         <source>%1: no rows</source>
         <translation>%1：没有数据行</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/resultsview.cpp" line="132"/>
+        <location filename="../widgets/resultsview.cpp" line="217"/>
         <source>Study &lt;b&gt;%1&lt;/b&gt; — %n arm(s)</source>
         <translation>
             <numerusform>实验组 &lt;b&gt;%1&lt;/b&gt; — %n 个方案</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="166"/>
+        <location filename="../widgets/resultsview.cpp" line="239"/>
+        <source>The distilled arm with the highest mAP50-95</source>
+        <translation>mAP50-95 最高的蒸馏方案</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="240"/>
+        <source>%1 minus baseline</source>
+        <translation>%1 减去基线</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="260"/>
+        <source>Δ = %1 (the distilled arm with the highest mAP50-95) minus baseline.</source>
+        <translation>Δ = %1（mAP50-95 最高的蒸馏方案）减去基线。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="266"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="268"/>
+        <source>Distillation helped most: %1; hurt most: %2.</source>
+        <translation>蒸馏提升最多：%1；下降最多：%2。</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="338"/>
         <source>Export best checkpoint to ONNX…</source>
         <translation>将最佳检查点导出为 ONNX…</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="218"/>
+        <location filename="../widgets/resultsview.cpp" line="396"/>
         <source>teacher %1</source>
         <translation>教师模型 %1</translation>
     </message>

@@ -148,7 +148,7 @@ void ExperimentPanel::buildForm(QWidget* page)
     m_locWeight = doubleBox(1000, 4, 0.1);
     m_locT = doubleBox(100, 3, 0.5);
     m_featType = new QComboBox;
-    m_featType->addItems({"mse", "at", "cwd", "mgd"});
+    m_featType->addItems({"mse", "at", "cwd", "mgd", "pkd", "score_l2", "fgd"});
     m_featWeight = doubleBox(1000, 4, 0.1);
     m_featTau = doubleBox(100, 3, 0.5);
     m_relWeight = doubleBox(1000, 4, 0.1);

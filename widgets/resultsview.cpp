@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 
 #include <QFileInfo>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -19,21 +20,73 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace retort::widgets {
 
+namespace {
+
+/// Sorts by the number under Qt::UserRole rather than by its text.
+class NumberItem : public QTableWidgetItem
+{
+public:
+    NumberItem(const QString& text, double key) : QTableWidgetItem(text)
+    {
+        setData(Qt::UserRole, key);
+        setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    bool operator<(const QTableWidgetItem& other) const override
+    {
+        return data(Qt::UserRole).toDouble() < other.data(Qt::UserRole).toDouble();
+    }
+};
+
+QString apText(double v)
+{
+    return v < 0 ? QStringLiteral("–") : QString::number(v, 'f', 4);
+}
+
+QString signedText(double v)
+{
+    return QStringLiteral("%1%2").arg(v >= 0 ? "+" : "").arg(v, 0, 'f', 4);
+}
+
+} // namespace
+
+QColor ResultsView::helpedColor()
+{
+    return QColor(46, 160, 67);
+}
+
+QColor ResultsView::hurtColor()
+{
+    return QColor(214, 137, 16);
+}
+
 ResultsView::ResultsView(QWidget* parent)
     : QWidget(parent), m_title(new QLabel), m_table(new QTableWidget), m_chart(new QCustomPlot),
-      m_export(new QPushButton(tr("Export to ONNX…")))
+      m_classPanel(new QGroupBox(tr("Per-class AP50-95"))), m_classTable(new QTableWidget),
+      m_classSummary(new QLabel), m_export(new QPushButton(tr("Export to ONNX…")))
 {
     m_table->setColumnCount(ColumnCount);
     m_table->setHorizontalHeaderLabels({tr("Arm"), tr("Method"), tr("mAP50-95"), tr("mAP50"), tr("Retention"),
-                                        tr("Gain"), tr("Params"), tr("GFLOPs"), tr("ms/img")});
+                                        tr("Gain"), tr("AP_S"), tr("AP_M"), tr("AP_L"), tr("R_S"), tr("Last"),
+                                        tr("Best ep."), tr("Params"), tr("GFLOPs"), tr("ms/img")});
+    const QString sizeNote = tr("(COCO size ranges, object area in the original image)");
+    m_table->horizontalHeaderItem(ApSmallColumn)->setToolTip(tr("AP50-95 of small objects: area < 32² px") + ' ' + sizeNote);
+    m_table->horizontalHeaderItem(ApMediumColumn)->setToolTip(tr("AP50-95 of medium objects: 32² to 96² px") + ' ' + sizeNote);
+    m_table->horizontalHeaderItem(ApLargeColumn)->setToolTip(tr("AP50-95 of large objects: area ≥ 96² px") + ' ' + sizeNote);
+    m_table->horizontalHeaderItem(RecallSmallColumn)->setToolTip(tr("Recall of small objects: area < 32² px") + ' ' + sizeNote);
+    m_table->horizontalHeaderItem(LastMapColumn)->setToolTip(tr("mAP50-95 of the run's last-epoch weights"));
+    m_table->horizontalHeaderItem(BestEpochColumn)->setToolTip(tr("The epoch of the best weights, which the other columns evaluate"));
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_table->setAlternatingRowColors(true);
+    // One line per arm however narrow the method column gets; the full method is its tooltip.
+    m_table->setWordWrap(false);
+    m_table->horizontalScrollBar()->installEventFilter(this);
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setSectionResizeMode(MethodColumn, QHeaderView::Stretch);
@@ -55,6 +108,23 @@ ResultsView::ResultsView(QWidget* parent)
     m_chart->setMinimumHeight(200);
     m_chart->installEventFilter(this);
 
+    m_classTable->setColumnCount(ClassColumnCount);
+    m_classTable->setHorizontalHeaderLabels({tr("Class"), tr("Instances"), tr("Teacher"), tr("Baseline"), tr("Best arm"), tr("Δ")});
+    m_classTable->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_classTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_classTable->setAlternatingRowColors(true);
+    m_classTable->verticalHeader()->setVisible(false);
+    m_classTable->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_classTable->horizontalHeader()->setStretchLastSection(true);
+    // Class order until the user picks a column to sort by.
+    m_classTable->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_classTable->setSortingEnabled(true);
+    m_classSummary->setWordWrap(true);
+    m_classSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* classLayout = new QVBoxLayout(m_classPanel);
+    classLayout->addWidget(m_classTable, 1);
+    classLayout->addWidget(m_classSummary);
+
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         const auto rows = m_table->selectionModel()->selectedRows();
         m_export->setEnabled(!rows.isEmpty() && !weightsOf(rows.front().row()).isEmpty());
@@ -69,9 +139,14 @@ ResultsView::ResultsView(QWidget* parent)
     auto* top = new QHBoxLayout;
     top->addWidget(m_title, 1);
     top->addWidget(m_export);
+    auto* bottom = new QSplitter(Qt::Horizontal);
+    bottom->addWidget(m_chart);
+    bottom->addWidget(m_classPanel);
+    bottom->setStretchFactor(0, 3);
+    bottom->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(m_table);
-    split->addWidget(m_chart);
+    split->addWidget(bottom);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
@@ -120,10 +195,17 @@ void ResultsView::setRows(const std::vector<StudyRow>& rows)
         };
         cell(ArmColumn, QString::fromStdString(s.arm), false);
         cell(MethodColumn, QString::fromStdString(s.method), false);
+        m_table->item(r, MethodColumn)->setToolTip(QString::fromStdString(s.method));
         cell(MapColumn, QString::number(s.map50_95, 'f', 4), true);
         cell(Map50Column, QString::number(s.map50, 'f', 4), true);
         cell(RetentionColumn, s.retention >= 0 ? QStringLiteral("%1 %").arg(s.retention * 100, 0, 'f', 1) : QStringLiteral("–"), true);
-        cell(GainColumn, teacher ? QStringLiteral("–") : QStringLiteral("%1%2").arg(s.gain >= 0 ? "+" : "").arg(s.gain, 0, 'f', 4), true);
+        cell(GainColumn, teacher ? QStringLiteral("–") : signedText(s.gain), true);
+        cell(ApSmallColumn, apText(s.apSmall), true);
+        cell(ApMediumColumn, apText(s.apMedium), true);
+        cell(ApLargeColumn, apText(s.apLarge), true);
+        cell(RecallSmallColumn, apText(s.recallSmall), true);
+        cell(LastMapColumn, apText(s.lastMap50_95), true);
+        cell(BestEpochColumn, s.bestEpoch < 0 ? QStringLiteral("–") : QString::number(s.bestEpoch), true);
         cell(ParamsColumn, QLocale().toString(static_cast<qlonglong>(s.params)), true);
         cell(GflopsColumn, QString::number(s.gflops, 'f', 2), true);
         cell(MsColumn, QString::number(s.msPerImage, 'f', 2), true);
@@ -137,6 +219,56 @@ void ResultsView::setRows(const std::vector<StudyRow>& rows)
     m_export->setEnabled(false);
     fitTableHeight();
     rebuildChart();
+    fillClassTable();
+}
+
+void ResultsView::fillClassTable()
+{
+    const PerClassComparison c = comparePerClass(m_rows);
+    m_classPanel->setVisible(!c.classes.empty());
+    // Filled unsorted, then sorted once by the column the user chose, if any.
+    m_classTable->setSortingEnabled(false);
+    m_classTable->setRowCount(static_cast<int>(c.classes.size()));
+    const bool delta = c.baseline >= 0 && c.best >= 0;
+    m_classTable->setColumnHidden(ClassTeacherColumn, c.teacher < 0);
+    m_classTable->setColumnHidden(ClassBaselineColumn, c.baseline < 0);
+    m_classTable->setColumnHidden(ClassBestColumn, c.best < 0);
+    m_classTable->setColumnHidden(ClassDeltaColumn, !delta);
+    const QString bestArm = c.best >= 0 ? QString::fromStdString(m_rows[c.best].arm) : QString();
+    m_classTable->horizontalHeaderItem(ClassBestColumn)->setText(bestArm.isEmpty() ? tr("Best arm") : bestArm);
+    m_classTable->horizontalHeaderItem(ClassBestColumn)->setToolTip(tr("The distilled arm with the highest mAP50-95"));
+    m_classTable->horizontalHeaderItem(ClassDeltaColumn)->setToolTip(tr("%1 minus baseline").arg(bestArm));
+    const double missing = std::numeric_limits<double>::lowest();
+    for (int r = 0; r < static_cast<int>(c.classes.size()); ++r) {
+        const ClassComparison& cc = c.classes[r];
+        m_classTable->setItem(r, ClassNameColumn, new QTableWidgetItem(QString::fromStdString(cc.name)));
+        m_classTable->setItem(r, ClassInstancesColumn, new NumberItem(QString::number(cc.instances), static_cast<double>(cc.instances)));
+        const std::pair<int, double> aps[] = {{ClassTeacherColumn, cc.teacher}, {ClassBaselineColumn, cc.baseline},
+                                              {ClassBestColumn, cc.best}};
+        for (const auto& [column, ap] : aps)
+            m_classTable->setItem(r, column, new NumberItem(apText(ap), ap < 0 ? missing : ap));
+        auto* d = new NumberItem(cc.hasDelta() ? signedText(cc.delta()) : QStringLiteral("–"),
+                                 cc.hasDelta() ? cc.delta() : missing);
+        if (cc.hasDelta() && cc.delta() != 0)
+            d->setForeground(cc.delta() > 0 ? helpedColor() : hurtColor());
+        m_classTable->setItem(r, ClassDeltaColumn, d);
+    }
+    m_classTable->setSortingEnabled(true);
+
+    QString summary;
+    if (delta)
+        summary = tr("Δ = %1 (the distilled arm with the highest mAP50-95) minus baseline.").arg(bestArm);
+    if (!c.helped.empty() || !c.hurt.empty()) {
+        auto list = [&](const std::vector<size_t>& which) {
+            QStringList out;
+            for (const size_t i : which)
+                out << QStringLiteral("%1 (%2)").arg(QString::fromStdString(c.classes[i].name), signedText(c.classes[i].delta()));
+            return out.isEmpty() ? tr("none") : out.join(QStringLiteral(", "));
+        };
+        summary += ' ' + tr("Distillation helped most: %1; hurt most: %2.").arg(list(c.helped), list(c.hurt));
+    }
+    m_classSummary->setText(summary);
+    m_classSummary->setVisible(!summary.isEmpty());
 }
 
 void ResultsView::fitTableHeight()
@@ -151,6 +283,9 @@ void ResultsView::fitTableHeight()
 
 bool ResultsView::eventFilter(QObject* watched, QEvent* event)
 {
+    // A narrow window scrolls the table sideways: room for the scroll bar under the last row.
+    if (watched == m_table->horizontalScrollBar() && (event->type() == QEvent::Show || event->type() == QEvent::Hide))
+        fitTableHeight();
     if (watched == m_chart && event->type() == QEvent::Resize) {
         updateTickRotation();
         m_chart->replot(QCustomPlot::rpQueuedReplot);

@@ -2,6 +2,7 @@
 
 #include "train/studytable.h"
 
+#include <QColor>
 #include <QString>
 #include <QWidget>
 
@@ -14,9 +15,10 @@ class QTableWidget;
 
 namespace retort::widgets {
 
-/// The Results tab: a study's table (study.csv) and a bar chart of mAP50-95 per arm with the
-/// teacher as a reference line. A row's checkpoint (best.safetensors of its run) can be sent to
-/// the export dialog.
+/// The Results tab: a study's table (study.csv), a bar chart of mAP50-95 per arm with the
+/// teacher as a reference line, and the per-class AP50-95 of teacher, baseline and best
+/// distilled arm with their difference (sortable; green where distillation helped, amber where it
+/// hurt). A row's checkpoint (best.safetensors of its run) can be sent to the export dialog.
 ///
 ///   auto* results = new ResultsView;
 ///   results->loadStudy("runs/shapes-quick/study.csv");
@@ -27,7 +29,13 @@ class ResultsView : public QWidget
 
 public:
     enum Column { ArmColumn, MethodColumn, MapColumn, Map50Column, RetentionColumn, GainColumn,
+                  ApSmallColumn, ApMediumColumn, ApLargeColumn, RecallSmallColumn, LastMapColumn, BestEpochColumn,
                   ParamsColumn, GflopsColumn, MsColumn, ColumnCount };
+    enum ClassColumn { ClassNameColumn, ClassInstancesColumn, ClassTeacherColumn, ClassBaselineColumn,
+                       ClassBestColumn, ClassDeltaColumn, ClassColumnCount };
+    /// Δ text colours in the per-class table.
+    static QColor helpedColor();
+    static QColor hurtColor();
 
     explicit ResultsView(QWidget* parent = nullptr);
 
@@ -41,6 +49,10 @@ public:
 
     QTableWidget* table() const { return m_table; }
     QCustomPlot* chart() const { return m_chart; }
+    /// Per-class AP50-95; its panel is hidden when no row of the study has per-class APs.
+    QTableWidget* classTable() const { return m_classTable; }
+    /// The line under the per-class table: what Δ compares, where distillation helped and hurt most.
+    QLabel* classSummary() const { return m_classSummary; }
 
 signals:
     void exportRequested(const QString& weightsPath);
@@ -50,6 +62,7 @@ protected:
 
 private:
     void rebuildChart();
+    void fillClassTable();
     /// Slanted arm names only when they do not fit side by side under the bars.
     void updateTickRotation();
     /// The table no taller than its rows, so that the chart gets the rest of the tab.
@@ -62,6 +75,9 @@ private:
     QLabel* m_title;
     QTableWidget* m_table;
     QCustomPlot* m_chart;
+    QWidget* m_classPanel;
+    QTableWidget* m_classTable;
+    QLabel* m_classSummary;
     QPushButton* m_export;
     QStringList m_tickLabels;
 };

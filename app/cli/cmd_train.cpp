@@ -6,7 +6,9 @@
 #include "train/trainer.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <csignal>
+#include <sstream>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -69,7 +71,8 @@ int runTrain(int argc, char** argv)
         const fs::path runDir = fs::absolute(args.get("resume"));
         cfg.project = runDir.parent_path().parent_path().string();
         cfg.name = runDir.parent_path().filename().string();
-        cfg.arm = runDir.filename().string();
+        if (runDir.filename().string() != cfg.arm)
+            cfg.runName = runDir.filename().string();
     }
 
     TrainerControl control;
@@ -89,7 +92,7 @@ int runTrain(int argc, char** argv)
 
 int runStudy(int argc, char** argv)
 {
-    const Args args("study", argc, argv, {"config", "threads", "device", "arms"}, {"fresh"});
+    const Args args("study", argc, argv, {"config", "threads", "device", "arms", "seeds"}, {"fresh"});
     std::vector<std::string> ov = overrides(args);
     if (args.has("threads"))
         ov.push_back("train.threads=" + args.get("threads"));
@@ -104,6 +107,27 @@ int runStudy(int argc, char** argv)
     ConsoleObserver observer;
     StudyRunner runner(cfg);
     runner.setReuseFinished(!args.has("fresh"));
+    if (args.has("seeds")) {
+        // `--seeds 0,1,2`: every arm once per seed, compared pairwise with the same seed's baseline.
+        std::vector<uint64_t> seeds;
+        std::stringstream list(args.get("seeds"));
+        for (std::string item; std::getline(list, item, ',');) {
+            size_t used = 0;
+            unsigned long long v = 0;
+            try {
+                v = std::stoull(item, &used);
+            } catch (const std::exception&) {
+                used = 0;
+            }
+            if (item.empty() || used != item.size() || item[0] == '-')
+                throw UsageError("--seeds: expected a comma-separated list of non-negative integers (e.g. 0,1,2), got '" +
+                                 args.get("seeds") + "'");
+            if (std::find(seeds.begin(), seeds.end(), v) != seeds.end())
+                throw UsageError("--seeds: seed " + item + " is listed twice");
+            seeds.push_back(v);
+        }
+        runner.setSeeds(seeds);
+    }
     const StudyResult result = runner.run(&observer, &control);
     g_control = nullptr;
     std::printf("\n%s\n", result.markdown.c_str());

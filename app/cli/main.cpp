@@ -43,7 +43,7 @@ const Command kCommands[] = {
     {"train", "train one run (with a teacher in the experiment: a distillation run)",
      "train --config E.yaml [--arm NAME] [--resume RUN_DIR] [--threads N] [--device cpu|cuda:0] [key=value …]", runTrain},
     {"study", "run every arm of an experiment with the same seed and compare them (study.csv, study.md)",
-     "study --config E.yaml [--arms a,b] [--fresh] [--threads N] [--device cpu|cuda:0] [key=value …]", runStudy},
+     "study --config E.yaml [--arms a,b] [--seeds 0,1,2] [--fresh] [--threads N] [--device cpu|cuda:0] [key=value …]", runStudy},
     {"synth", "draw a synthetic shapes dataset in YOLO format (with its data YAML)",
      "synth --out DIR --images N --imgsz S --classes K [--seed 0] [--val-fraction 0.2]", runSynth},
     {"bench", "timing breakdowns: bench predict|train|distill|loader …",

@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -51,9 +52,9 @@ void requireChoice(const std::string& v, const std::vector<std::string>& choices
     throw InputError(key + ": '" + v + "' is not one of " + list);
 }
 
-/// The outputs of `layers` for one no-grad 1x3x128x128 forward in eval mode; the model's
-/// train/eval mode is restored afterwards.
-FeatureTaps dryRunTaps(DetectionModelImpl& model, const std::vector<int>& layers)
+/// The outputs of `layers` for one no-grad 1x3x128x128 forward in eval mode (and the head
+/// maps into `maps` when given); the model's train/eval mode is restored afterwards.
+FeatureTaps dryRunTaps(DetectionModelImpl& model, const std::vector<int>& layers, std::vector<torch::Tensor>* maps = nullptr)
 {
     const bool wasTraining = model.is_training();
     const auto params = model.parameters();
@@ -62,7 +63,9 @@ FeatureTaps dryRunTaps(DetectionModelImpl& model, const std::vector<int>& layers
     {
         torch::NoGradGuard noGrad;
         model.eval();
-        model.forwardMaps(torch::zeros({1, 3, 128, 128}, opts), layers, &taps);
+        auto out = model.forwardMaps(torch::zeros({1, 3, 128, 128}, opts), layers, &taps);
+        if (maps)
+            *maps = std::move(out);
     }
     model.train(wasTraining);
     return taps;
@@ -86,12 +89,21 @@ const torch::Tensor& tap(const FeatureTaps& taps, int layer, const char* who)
     return it->second;
 }
 
+/// The Detect level whose map is h x w (score_l2 takes the teacher's confidence there), or -1.
+int matchingLevel(const std::vector<torch::Tensor>& headMaps, int64_t h, int64_t w)
+{
+    for (size_t i = 0; i < headMaps.size(); ++i)
+        if (headMaps[i].dim() == 4 && headMaps[i].size(2) == h && headMaps[i].size(3) == w)
+            return static_cast<int>(i);
+    return -1;
+}
+
 } // namespace
 
 DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl& teacher, DetectionModelImpl& student,
                              int epochs, uint64_t seed)
     : m_settings(settings), m_epochs(std::max(epochs, 1)), m_nc(student.nc()),
-      m_regMax(student.detectHead()->regMax()), m_generator(at::detail::createCPUGenerator(seed))
+      m_teacherNc(teacher.nc()), m_regMax(student.detectHead()->regMax()), m_strides(student.strides()), m_generator(at::detail::createCPUGenerator(seed))
 {
     const auto& s = m_settings;
     std::vector<std::string> lines;
@@ -133,8 +145,10 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
     }
     if (s.featureOn) {
         const auto& f = s.feature;
-        requireChoice(f.type, {"mse", "at", "cwd", "mgd"}, "distill.feature.type");
-        requireNonNegative(f.weight, "distill.feature.weight");
+        requireChoice(f.type, featureKdTypes(), "distill.feature.type");
+        const bool ownWeight = f.typeWeights.count(f.type) > 0;
+        requireNonNegative(f.activeWeight(), ownWeight ? "distill.feature." + f.type + ".weight" : "distill.feature.weight");
+        requireNonNegative(f.adapterWarmupSteps, "distill.feature.adapter_warmup_steps");
         if (f.type == "cwd")
             requirePositive(f.tau, "distill.feature.tau");
         if (f.type == "mgd") {
@@ -142,12 +156,32 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
             if (!(f.lambda >= 0 && f.lambda < 1))
                 throw InputError("distill.feature.lambda: expected a value in [0, 1), got " + num(f.lambda));
         }
+        if (f.type == "score_l2")
+            requireNonNegative(f.hidden, "distill.feature.hidden");
+        if (f.type == "fgd") {
+            requirePositive(f.fgdTemperature, "distill.feature.temperature");
+            requireNonNegative(f.fgdAlpha, "distill.feature.alpha");
+            requireNonNegative(f.fgdBeta, "distill.feature.beta");
+            requireNonNegative(f.fgdGamma, "distill.feature.gamma");
+            requireNonNegative(f.fgdLambda, "distill.feature.lambda");
+        }
         const auto& sched = m_schedules.emplace("feature", KdSchedule(f.schedule, m_epochs, "distill.feature.schedule")).first->second;
-        std::string line = "feature KD: " + f.type + ", weight " + num(f.weight);
+        std::string line = "feature KD: " + f.type + ", weight " + num(f.activeWeight());
         if (f.type == "cwd")
             line += ", tau " + num(f.tau);
         if (f.type == "mgd")
             line += ", alpha " + num(f.alpha) + ", lambda " + num(f.lambda);
+        if (f.type == "pkd")
+            line += ", Pearson correlation per image and channel, MSE/2 of the standardised maps";
+        if (f.type == "score_l2")
+            line += ", projector hidden " + (f.hidden > 0 ? std::to_string(f.hidden) : std::string("= teacher channels")) +
+                    ", squared error weighted by the teacher's class confidence";
+        if (f.type == "fgd")
+            line += ", temperature " + num(f.fgdTemperature) + ", alpha " + num(f.fgdAlpha) + ", beta " + num(f.fgdBeta) +
+                    ", gamma " + num(f.fgdGamma) + ", lambda " + num(f.fgdLambda) +
+                    " (focal mask from the ground-truth boxes; without targets all background)";
+        if (f.adapterWarmupSteps > 0)
+            line += ", adapter warm-up " + std::to_string(f.adapterWarmupSteps) + " steps";
         lines.push_back(line + ", " + sched.describe());
     }
     if (s.relationOn) {
@@ -172,7 +206,8 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
             tLayers.push_back(t);
             sLayers.push_back(st);
         }
-        const FeatureTaps tTaps = dryRunTaps(teacher, tLayers);
+        std::vector<torch::Tensor> tHead;
+        const FeatureTaps tTaps = dryRunTaps(teacher, tLayers, &tHead);
         const FeatureTaps sTaps = dryRunTaps(student, sLayers);
         int64_t smallest = -1;
         for (size_t i = 0; i < m_pairs.size(); ++i) {
@@ -191,13 +226,35 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
             std::string line = "  teacher layer " + std::to_string(t) + " (" + shapeText(tt) + ") -> student layer " +
                                std::to_string(st) + " (" + shapeText(ss) + ")";
             if (s.featureOn) {
-                const auto opts = FeatureDistillerOptions(s.feature.type, ss.size(1), tt.size(1))
-                                      .tau(s.feature.tau)
-                                      .alpha(s.feature.alpha)
-                                      .lambda(s.feature.lambda);
+                const auto& f = s.feature;
+                const auto opts = FeatureDistillerOptions(f.type, ss.size(1), tt.size(1))
+                                      .tau(f.tau)
+                                      .alpha(f.alpha)
+                                      .lambda(f.lambda)
+                                      .hidden(f.hidden)
+                                      .fgdTemperature(f.fgdTemperature)
+                                      .fgdAlpha(f.fgdAlpha)
+                                      .fgdBeta(f.fgdBeta)
+                                      .fgdGamma(f.fgdGamma)
+                                      .fgdLambda(f.fgdLambda);
                 FeatureDistiller fd(opts);
-                line += fd->hasAdapter() ? ", adapter " + std::to_string(ss.size(1)) + "->" + std::to_string(tt.size(1))
-                                         : ", no adapter";
+                if (f.type == "score_l2") {
+                    const int64_t hidden = f.hidden > 0 ? f.hidden : tt.size(1);
+                    line += ", projector " + std::to_string(ss.size(1)) + "->" + std::to_string(hidden) + "->" +
+                            std::to_string(tt.size(1));
+                    const std::string hw = std::to_string(tt.size(2)) + "x" + std::to_string(tt.size(3));
+                    const int level = matchingLevel(tHead, tt.size(2), tt.size(3));
+                    line += level >= 0 ? ", weighted by the teacher's confidence at Detect level " + std::to_string(level) +
+                                             " (" + hw + ")"
+                                       : ", uniform weights (no Detect level is " + hw + ")";
+                } else {
+                    line += fd->hasAdapter() ? ", adapter " + std::to_string(ss.size(1)) + "->" + std::to_string(tt.size(1))
+                                             : ", no adapter";
+                }
+                if (f.type == "fgd")
+                    line += ", GcBlocks " + std::to_string(tt.size(1)) + "->" +
+                            std::to_string(fd->gcStudent->options.hidden()) + "->" + std::to_string(tt.size(1)) +
+                            " (student and teacher side)";
                 m_features->push_back(fd);
             }
             lines.push_back(line);
@@ -251,7 +308,7 @@ std::vector<std::string> DistillerImpl::describe() const
 
 KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, const FeatureTaps& studentTaps,
                                 const std::vector<torch::Tensor>& teacherMaps, const FeatureTaps& teacherTaps,
-                                const DetectionLossOutput& task, double epochProgress)
+                                const DetectionLossOutput& task, double epochProgress, const DetectionTargets* targets)
 {
     const auto& s = m_settings;
     std::vector<std::pair<std::string, torch::Tensor>> terms;
@@ -286,24 +343,16 @@ KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, c
     }
 
     if (s.featureOn) {
-        const double w = s.feature.weight * m_schedules.at("feature").factor(epochProgress);
-        if (m_rngState.defined()) {
-            std::lock_guard<std::mutex> lock(m_generator.mutex());
-            m_generator.set_state(m_rngState.to(torch::kCPU));
-        }
+        const double w = s.feature.activeWeight() * m_schedules.at("feature").factor(epochProgress);
+        const auto& first = studentMaps.at(0);
+        const auto imageH = static_cast<int64_t>(std::llround(static_cast<double>(first.size(2)) * m_strides.at(0)));
+        const auto imageW = static_cast<int64_t>(std::llround(static_cast<double>(first.size(3)) * m_strides.at(0)));
+        const auto losses = featureLosses(studentTaps, teacherTaps, teacherMaps, targets, imageH, imageW, false);
         torch::Tensor sum;
         for (size_t i = 0; i < m_pairs.size(); ++i) {
-            const auto& [tl, sl] = m_pairs[i];
-            auto fd = m_features->ptr<FeatureDistillerImpl>(i);
-            const auto l = fd->forward(tap(studentTaps, sl, "student"), tap(teacherTaps, tl, "teacher").detach(),
-                                       m_generator) * w;
-            add("kd_feat_" + std::to_string(sl), l, false);
+            const auto l = losses[i] * w;
+            add("kd_feat_" + std::to_string(m_pairs[i].second), l, false);
             sum = sum.defined() ? sum + l : l;
-        }
-        if (m_rngState.defined()) {
-            torch::NoGradGuard noGrad;
-            std::lock_guard<std::mutex> lock(m_generator.mutex());
-            m_rngState.copy_(m_generator.get_state());
         }
         add("kd_feat", sum, true);
     }
@@ -333,6 +382,61 @@ KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, c
         const auto acc = cpu.accessor<double, 1>();
         for (size_t i = 0; i < terms.size(); ++i)
             out.components[terms[i].first] = acc[static_cast<int64_t>(i)];
+    }
+    return out;
+}
+
+torch::Tensor DistillerImpl::adapterFitLoss(const FeatureTaps& studentTaps, const FeatureTaps& teacherTaps,
+                                            const std::vector<torch::Tensor>& teacherMaps,
+                                            const DetectionTargets* targets, int64_t imageH, int64_t imageW)
+{
+    if (!m_settings.featureOn)
+        return {};
+    torch::Tensor sum;
+    for (const auto& l : featureLosses(studentTaps, teacherTaps, teacherMaps, targets, imageH, imageW, true))
+        sum = sum.defined() ? sum + l : l;
+    return sum;
+}
+
+bool DistillerImpl::hasTrainableFeatureParts() const
+{
+    for (size_t i = 0; i < m_features->size(); ++i)
+        if (m_features->ptr<FeatureDistillerImpl>(i)->hasTrainableParts())
+            return true;
+    return false;
+}
+
+std::vector<torch::Tensor> DistillerImpl::featureLosses(const FeatureTaps& studentTaps, const FeatureTaps& teacherTaps,
+                                                        const std::vector<torch::Tensor>& teacherMaps,
+                                                        const DetectionTargets* targets, int64_t imageH,
+                                                        int64_t imageW, bool detachStudent)
+{
+    const std::string& type = m_settings.feature.type;
+    if (m_rngState.defined()) {
+        std::lock_guard<std::mutex> lock(m_generator.mutex());
+        m_generator.set_state(m_rngState.to(torch::kCPU));
+    }
+    std::vector<torch::Tensor> out;
+    for (size_t i = 0; i < m_pairs.size(); ++i) {
+        const auto& [tl, sl] = m_pairs[i];
+        auto fd = m_features->ptr<FeatureDistillerImpl>(i);
+        const auto& studentTap = tap(studentTaps, sl, "student");
+        const auto teacherTap = tap(teacherTaps, tl, "teacher").detach();
+        FeatureKdGuide guide;
+        if (type == "score_l2") {
+            const int level = matchingLevel(teacherMaps, teacherTap.size(2), teacherTap.size(3));
+            if (level >= 0)
+                guide.positionWeights = teacherConfidence(teacherMaps[static_cast<size_t>(level)].detach(), m_teacherNc);
+        }
+        if (type == "fgd" && targets && targets->bboxes.defined())
+            guide.foreground = fgdForegroundMask(targets->batchIdx, targets->bboxes, teacherTap.size(0), teacherTap.size(2),
+                                                 teacherTap.size(3), imageH, imageW, teacherTap.options());
+        out.push_back(fd->forward(detachStudent ? studentTap.detach() : studentTap, teacherTap, m_generator, guide));
+    }
+    if (m_rngState.defined()) {
+        torch::NoGradGuard noGrad;
+        std::lock_guard<std::mutex> lock(m_generator.mutex());
+        m_rngState.copy_(m_generator.get_state());
     }
     return out;
 }

@@ -24,12 +24,12 @@ struct KdOutput
 };
 
 /// Teacher/student pairing and every enabled KD term of an arm. Owns the trainable parts
-/// (1x1 adapters, MGD generators) so that they are optimised with the student, saved in the
-/// training state, and never exported with the student.
+/// (1x1 adapters, MGD generators, score_l2 projectors, FGD GcBlocks) so that they are
+/// optimised with the student, saved in the training state, and never exported with the student.
 ///
 ///   Distiller d(cfg.distill, *teacher, *student, epochs, seed);
 ///   auto maps = student->forwardMaps(x, d->studentLayers(), &sTaps);
-///   KdOutput kd = d->forward(maps, sTaps, tMaps, tTaps, taskLoss, epochProgress);
+///   KdOutput kd = d->forward(maps, sTaps, tMaps, tTaps, taskLoss, epochProgress, &targets);
 class DistillerImpl : public torch::nn::Module
 {
 public:
@@ -43,15 +43,39 @@ public:
     /// Human-readable pairing: layers, shapes, adapters, terms and weights.
     std::vector<std::string> describe() const;
 
+    /// `targets` (the batch's, as given to DetectionLoss) feed fgd's focal mask; without them
+    /// fgd treats every position as background. The image size for it is the student's
+    /// first head map times its stride.
     KdOutput forward(const std::vector<torch::Tensor>& studentMaps, const FeatureTaps& studentTaps,
                      const std::vector<torch::Tensor>& teacherMaps, const FeatureTaps& teacherTaps,
-                     const DetectionLossOutput& task, double epochProgress);
+                     const DetectionLossOutput& task, double epochProgress, const DetectionTargets* targets = nullptr);
+
+    /// The unweighted sum over pairs of the feature loss with the student taps detached, so
+    /// that only the trainable parts (adapters, projectors, generators, GcBlocks) get
+    /// gradients: fits them to a frozen student before its first step. Undefined when feature
+    /// KD is off; without grad when no pair has trainable parts (see hasTrainableFeatureParts).
+    ///
+    ///   if (d->hasTrainableFeatureParts())
+    ///       d->adapterFitLoss(sTaps, tTaps, tMaps, &targets, imgsz, imgsz).backward();
+    torch::Tensor adapterFitLoss(const FeatureTaps& studentTaps, const FeatureTaps& teacherTaps,
+                                 const std::vector<torch::Tensor>& teacherMaps, const DetectionTargets* targets,
+                                 int64_t imageH, int64_t imageW);
+    /// Whether any pair has an adapter, projector, generator or GcBlock.
+    bool hasTrainableFeatureParts() const;
 
 private:
+    /// One unweighted feature loss per pair, in m_pairs order (mgd advances its generator).
+    std::vector<torch::Tensor> featureLosses(const FeatureTaps& studentTaps, const FeatureTaps& teacherTaps,
+                                             const std::vector<torch::Tensor>& teacherMaps,
+                                             const DetectionTargets* targets, int64_t imageH, int64_t imageW,
+                                             bool detachStudent);
+
     DistillSettings m_settings;
     int m_epochs;
     int64_t m_nc;
+    int64_t m_teacherNc;
     int64_t m_regMax;
+    std::vector<double> m_strides;                      // the student's head strides
     std::vector<std::pair<int, int>> m_pairs;           // teacher layer -> student layer
     std::vector<std::pair<int64_t, int64_t>> m_channels; // teacher, student channels per pair
     torch::nn::ModuleList m_features{nullptr};           // one FeatureDistiller per pair

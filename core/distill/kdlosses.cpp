@@ -1,5 +1,8 @@
 #include "distill/kdlosses.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace retort {
 namespace {
 
@@ -133,6 +136,102 @@ torch::Tensor spatialRelationKd(const torch::Tensor& student, const torch::Tenso
         return v.transpose(1, 2).bmm(v);                                            // (B, HW, HW)
     };
     return F::mse_loss(similarity(student), similarity(teacher));
+}
+
+torch::Tensor pearsonKd(const torch::Tensor& student, const torch::Tensor& teacher)
+{
+    const auto standardise = [](const torch::Tensor& f) {
+        const auto flat = f.flatten(2); // (B, C, HW)
+        const auto centred = flat - flat.mean(2, true);
+        // The clamp keeps the gradient finite where a channel is constant (std 0, e.g. a 1x1 map);
+        // above it, it changes nothing.
+        const auto std = centred.pow(2).mean(2, true).clamp_min(1e-12).sqrt();
+        return centred / (std + 1e-6);
+    };
+    return F::mse_loss(standardise(student), standardise(teacher)) / 2.0;
+}
+
+torch::Tensor scoreWeightedL2(const torch::Tensor& projected, const torch::Tensor& teacher, const torch::Tensor& weights)
+{
+    const auto w = weights.to(projected.dtype());
+    const auto perPosition = (projected - teacher).pow(2).sum(1); // (B, H, W)
+    return (perPosition * w).sum() / (w.sum() * static_cast<double>(projected.size(1))).clamp_min(1e-9);
+}
+
+torch::Tensor teacherConfidence(const torch::Tensor& headMap, int64_t nc)
+{
+    return headMap.narrow(1, headMap.size(1) - nc, nc).sigmoid().amax(1);
+}
+
+torch::Tensor fgdForegroundMask(const torch::Tensor& batchIdx, const torch::Tensor& bboxes, int64_t batch, int64_t height,
+                                int64_t width, int64_t imageH, int64_t imageW, const torch::TensorOptions& options)
+{
+    torch::NoGradGuard noGrad;
+    // Built in float (or double) whatever the map's dtype: the reduction below wants it.
+    const auto work = options.dtype() == torch::kDouble ? options : options.dtype(torch::kFloat);
+    auto fg = torch::zeros({batch, height * width}, work);
+    if (bboxes.defined() && bboxes.numel() > 0) {
+        const auto boxes = bboxes.to(work).view({-1, 4});
+        const int64_t m = boxes.size(0);
+        const double sy = std::max(1.0, std::round(static_cast<double>(imageH) / static_cast<double>(height)));
+        const double sx = std::max(1.0, std::round(static_cast<double>(imageW) / static_cast<double>(width)));
+        // Cells [first, last) the box overlaps along one axis, at least one, clipped to the map.
+        const auto span = [m](const torch::Tensor& centre, const torch::Tensor& size, double scale, int64_t cells) {
+            const auto lo = ((centre - size / 2) * scale).floor();
+            const auto hi = torch::maximum(((centre + size / 2) * scale).ceil(), lo + 1);
+            return std::make_pair(lo.clamp(0, cells).view({m, 1}), hi.clamp(0, cells).view({m, 1}));
+        };
+        const auto [c0, c1] = span(boxes.select(1, 0), boxes.select(1, 2), static_cast<double>(imageW) / sx, width);
+        const auto [r0, r1] = span(boxes.select(1, 1), boxes.select(1, 3), static_cast<double>(imageH) / sy, height);
+        const auto area = ((c1 - c0) * (r1 - r0)).clamp_min(1).reciprocal(); // (M, 1)
+        const auto cols = torch::arange(width, work).view({1, -1});
+        const auto rows = torch::arange(height, work).view({1, -1});
+        const auto inCol = cols.ge(c0) & cols.lt(c1); // (M, W)
+        const auto inRow = rows.ge(r0) & rows.lt(r1); // (M, H)
+        const auto value = (inRow.unsqueeze(2) & inCol.unsqueeze(1)).to(work.dtype()).view({m, -1}) * area;
+        const auto image = batchIdx.to(work.device(), torch::kLong).view({m, 1}).expand({m, height * width});
+        fg = fg.scatter_reduce(0, image, value, "amax", /*include_self=*/true);
+    }
+    return fg.view({batch, height, width}).to(options.dtype());
+}
+
+torch::Tensor fgdBackgroundMask(const torch::Tensor& foreground)
+{
+    const auto bg = foreground.eq(0).to(foreground.dtype());
+    return bg / bg.sum({1, 2}, true).clamp_min(1);
+}
+
+FgdAttention fgdAttention(const torch::Tensor& feature, double temperature)
+{
+    const int64_t b = feature.size(0);
+    const int64_t c = feature.size(1);
+    const int64_t h = feature.size(2);
+    const int64_t w = feature.size(3);
+    const auto a = feature.abs();
+    FgdAttention out;
+    out.spatial = ((a.mean(1).view({b, h * w}) / temperature).softmax(1) * static_cast<double>(h * w)).view({b, h, w});
+    out.channel = (a.mean({2, 3}) / temperature).softmax(1) * static_cast<double>(c);
+    return out;
+}
+
+torch::Tensor fgdFeatureLoss(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& mask,
+                             const FgdAttention& teacherAttention)
+{
+    const int64_t b = student.size(0);
+    const auto weight = mask.unsqueeze(1) * teacherAttention.spatial.unsqueeze(1) *
+                        teacherAttention.channel.view({b, -1, 1, 1}); // (B, C, H, W)
+    return ((student - teacher).pow(2) * weight).sum() / static_cast<double>(b);
+}
+
+torch::Tensor fgdAttentionLoss(const FgdAttention& student, const FgdAttention& teacher)
+{
+    const auto b = static_cast<double>(student.spatial.size(0));
+    return ((student.channel - teacher.channel).abs().sum() + (student.spatial - teacher.spatial).abs().sum()) / b;
+}
+
+torch::Tensor fgdGlobalLoss(const torch::Tensor& studentContext, const torch::Tensor& teacherContext)
+{
+    return (studentContext - teacherContext).pow(2).sum() / static_cast<double>(studentContext.size(0));
 }
 
 } // namespace retort

@@ -88,4 +88,70 @@ torch::Tensor sampleRelationKd(const torch::Tensor& student, const torch::Tensor
 ///   auto l = spatialRelationKd(sP5, tP5);
 torch::Tensor spatialRelationKd(const torch::Tensor& student, const torch::Tensor& teacher);
 
+/// Pearson-correlation KD (Cao et al. 2022, MMRazor's PKDLoss), per image: each map is
+/// normalised per image and channel over its H·W positions, z = (F − mean) / (std + 1e-6)
+/// with the population std (so Σ_hw z² = H·W), and
+///   L = mean over (B, C, H, W) of (z_s − z_t)² / 2
+/// which is mean_(b,c) (1 − ρ_bc), ρ the Pearson correlation of the two maps of a channel
+/// (exactly 0 at s = t, invariant to a per-channel affine change a·F + b, a > 0, of either side).
+/// Unlike MMRazor, which normalises over the whole batch with the unbiased std, every image
+/// stands alone here. Shapes equal (adapt the student first).
+///
+///   auto l = pearsonKd(adapter(sFeat), tFeat);
+torch::Tensor pearsonKd(const torch::Tensor& student, const torch::Tensor& teacher);
+
+/// Score-weighted L2 between a projected student map and the teacher map, shapes (B, C, H, W):
+///   L = Σ_(b,h,w) w · Σ_c (p − t)² / max(Σ_(b,h,w) w · C, 1e-9)
+/// with `weights` (B, H, W) ≥ 0, e.g. the teacher's class confidence per position
+/// (teacherConfidence). A position of weight 0 contributes nothing; all weights 1 is the MSE.
+///
+///   auto l = scoreWeightedL2(projector(sFeat), tFeat, teacherConfidence(tHead, nc));
+torch::Tensor scoreWeightedL2(const torch::Tensor& projected, const torch::Tensor& teacher, const torch::Tensor& weights);
+
+/// The max over classes of sigmoid(class logits) per position of one Detect level's raw map
+/// (B, 4·reg_max + nc, H, W), whose last `nc` channels are the class logits: (B, H, W).
+///
+///   auto w = teacherConfidence(teacherMaps[0], 80);
+torch::Tensor teacherConfidence(const torch::Tensor& headMap, int64_t nc);
+
+/// FGD's focal mask Mf (B, H, W) of the ground-truth boxes on a feature map of H×W cells.
+/// `batchIdx` (M), `bboxes` (M, 4) xywh normalised to the image (imageH × imageW pixels), as in
+/// DetectionTargets. The map's stride is round(image / cells) per axis; a box covers the cells
+/// it overlaps, rows floor(y1/s) .. ceil(y2/s) − 1 (at least one, clipped to the map), and
+/// sets them to 1 / (rows · columns), the max over the image's boxes where boxes overlap.
+/// (The official FGD fills rows floor .. ceil inclusive, one more row and column.) Outside
+/// every box Mf = 0. Returned with `options` (the feature map's device and dtype), no grad.
+///
+///   auto fg = fgdForegroundMask(t.batchIdx, t.bboxes, 2, 20, 20, 160, 160, feat.options());
+torch::Tensor fgdForegroundMask(const torch::Tensor& batchIdx, const torch::Tensor& bboxes, int64_t batch, int64_t height,
+                                int64_t width, int64_t imageH, int64_t imageW, const torch::TensorOptions& options);
+
+/// FGD's background mask from Mf: 1 where Mf = 0, divided per image by the number of such
+/// positions (an image with no background position is all 0).
+torch::Tensor fgdBackgroundMask(const torch::Tensor& foreground);
+
+/// FGD's attention of a map F (B, C, H, W) at temperature T:
+///   spatial S = H·W · softmax_hw(mean_c |F| / T)  (B, H, W)
+///   channel A = C · softmax_c(mean_hw |F| / T)    (B, C)
+struct FgdAttention
+{
+    torch::Tensor spatial;
+    torch::Tensor channel;
+};
+FgdAttention fgdAttention(const torch::Tensor& feature, double temperature);
+
+/// FGD's focal feature term for one mask M (B, H, W), with the teacher's attention:
+///   Σ (s − t)² · M · S_t · A_t / B
+///
+///   auto fg = fgdFeatureLoss(sAligned, tFeat, mf, fgdAttention(tFeat, 0.5));
+torch::Tensor fgdFeatureLoss(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& mask,
+                             const FgdAttention& teacherAttention);
+
+/// FGD's attention term: (Σ |A_s − A_t| + Σ |S_s − S_t|) / B, as the official code's
+/// get_mask_loss (a sum over channels and positions, a mean over images).
+torch::Tensor fgdAttentionLoss(const FgdAttention& student, const FgdAttention& teacher);
+
+/// FGD's global term: Σ (G_s − G_t)² / B of the two GcBlock outputs.
+torch::Tensor fgdGlobalLoss(const torch::Tensor& studentContext, const torch::Tensor& teacherContext);
+
 } // namespace retort

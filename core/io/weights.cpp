@@ -260,6 +260,90 @@ void saveModel(const std::string& path, DetectionModelImpl& model, const std::ve
     writeSafetensors(path, st, dtype);
 }
 
+namespace {
+
+bool placeholderNames(const std::vector<std::string>& names)
+{
+    return names == defaultNames(static_cast<int64_t>(names.size()));
+}
+
+std::string shortList(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (size_t i = 0; i < names.size() && i < 4; ++i)
+        out += (i ? ", " : "") + names[i];
+    return names.size() > 4 ? out + ", …" : out;
+}
+
+} // namespace
+
+TrainingStart loadForTraining(const std::string& path, const std::vector<std::string>& names, const torch::Device& device,
+                              bool pretrained)
+{
+    const auto nc = static_cast<int64_t>(names.size());
+    TrainingStart out;
+    const std::string ext = fs::path(path).extension().string();
+    if (ext == ".yaml" || ext == ".yml") {
+        LoadOptions lo{device, nc, names};
+        out.loaded = loadModel(path, lo);
+        return out;
+    }
+    LoadedModel src = loadModel(path, LoadOptions{torch::kCPU, 0, {}});
+    if (src.model->fused())
+        throw InputError(path + ": a fused (TorchScript) model cannot be trained; use safetensors weights");
+    const ArchSpec& spec = src.model->spec();
+    const bool sameClasses = src.model->nc() == nc && (src.names == names || placeholderNames(src.names));
+    if (!pretrained) {
+        out.loaded = src;
+        out.loaded.model = DetectionModel(parseArch(spec.yaml, path + " (metadata arch)", spec.scale, nc));
+        out.loaded.model->to(device);
+        out.loaded.names = names;
+        out.total = static_cast<int>(stateDict(*out.loaded.model).size());
+        out.message = path + ": pretrained=false, training its architecture from scratch for " + std::to_string(nc) +
+                      " classes";
+        return out;
+    }
+    if (sameClasses) {
+        out.loaded = src;
+        out.loaded.model->to(device);
+        out.loaded.names = names;
+        out.total = out.transferred = static_cast<int>(stateDict(*src.model).size());
+        out.message = path + ": transferred " + std::to_string(out.transferred) + "/" + std::to_string(out.total) +
+                      " tensors from the weights";
+        return out;
+    }
+    DetectionModel fresh(parseArch(spec.yaml, path + " (metadata arch)", spec.scale, nc));
+    std::map<std::string, torch::Tensor> given;
+    for (auto& [k, v] : stateDict(*src.model))
+        given.emplace(k, v);
+    std::vector<std::string> kept;
+    {
+        torch::NoGradGuard noGrad;
+        for (auto& [name, target] : stateDict(*fresh)) {
+            ++out.total;
+            const auto it = given.find(name);
+            if (it != given.end() && it->second.sizes() == target.sizes()) {
+                target.copy_(it->second.to(target.dtype()));
+                ++out.transferred;
+            } else if (!endsWith(name, "num_batches_tracked")) {
+                kept.push_back(name);
+            }
+        }
+    }
+    out.loaded = src;
+    out.loaded.model = fresh;
+    out.loaded.model->to(device);
+    out.loaded.names = names;
+    out.reheaded = true;
+    std::string why = src.model->nc() != nc
+                          ? std::to_string(src.model->nc()) + " -> " + std::to_string(nc) + " classes"
+                          : "same class count, other names (" + shortList(src.names) + ")";
+    out.message = path + ": re-headed for " + std::to_string(nc) + " classes (" + shortList(names) + "; " + why +
+                  "): transferred " + std::to_string(out.transferred) + "/" + std::to_string(out.total) +
+                  " tensors, " + std::to_string(kept.size()) + " new (the Detect class branch, initialised as Ultralytics does)";
+    return out;
+}
+
 LoadedModel loadModel(const std::string& path, const LoadOptions& options)
 {
     const std::string ext = fs::path(path).extension().string();

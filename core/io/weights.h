@@ -40,6 +40,29 @@ struct LoadOptions
 ///   m.model->eval();
 LoadedModel loadModel(const std::string& path, const LoadOptions& options = {});
 
+/// How a model was prepared for training on a data set (loadForTraining).
+struct TrainingStart
+{
+    LoadedModel loaded;
+    bool reheaded = false;        ///< the class head was re-initialised for the data's classes
+    int transferred = 0;          ///< tensors copied from the weights
+    int total = 0;                ///< tensors of the model being trained
+    std::string message;          ///< one line saying what was done (empty for a bare architecture)
+};
+
+/// A model to train on a data set of `names` (nc = names.size()), as Ultralytics starts one:
+/// an architecture YAML is freshly initialised for those classes; weights whose class count
+/// differs (or whose class names differ, unless they are the placeholder `class0`, `class1`, …)
+/// are re-headed: the architecture is rebuilt for the data's classes (Detect biases initialised
+/// as Ultralytics does) and every tensor whose name and shape match is transferred, the rest
+/// (the class convs) kept new. `pretrained` false keeps only the weights' architecture.
+/// Fused (TorchScript) weights cannot be trained and throw InputError.
+///
+///   TrainingStart s = loadForTraining("yolov8n.safetensors", {"RBC", "WBC", "Platelets"}, torch::kCPU);
+///   log(s.message);   // "yolov8n.safetensors: transferred 319/355 tensors; re-headed 80 -> 3 classes …"
+TrainingStart loadForTraining(const std::string& path, const std::vector<std::string>& names, const torch::Device& device,
+                              bool pretrained = true);
+
 /// Copies `tensors` into `model` by Ultralytics name. Missing or surplus keys and shape
 /// mismatches throw InputError naming `origin`, the key and both shapes.
 /// (`num_batches_tracked`, which the official files omit, may be missing.)

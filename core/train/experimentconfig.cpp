@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -168,11 +169,112 @@ void readScheduleNode(const YAML::Node& node, const std::string& path, const std
     sec.checkUnknown();
 }
 
+/// The parameters each feature type accepts, in YAML names (beside type, weight, layers,
+/// schedule, adapter_warmup_steps, which every type shares).
+const std::map<std::string, std::vector<std::string>>& featureTypeParams()
+{
+    static const std::map<std::string, std::vector<std::string>> kParams = {
+        {"mse", {}},
+        {"at", {}},
+        {"cwd", {"tau"}},
+        {"mgd", {"alpha", "lambda"}},
+        {"pkd", {}},
+        {"score_l2", {"hidden"}},
+        {"fgd", {"temperature", "alpha", "beta", "gamma", "lambda"}},
+    };
+    return kParams;
+}
+
+/// One feature type's parameters from `sec` (the feature block itself for the flat form, or
+/// its `<type>:` sub-block).
+void readFeatureParams(Section& sec, const std::string& type, FeatureKdSettings& f)
+{
+    if (type == "cwd")
+        sec.getNumber("tau", f.tau, 0, 1e6, true);
+    else if (type == "mgd") {
+        sec.getNumber("alpha", f.alpha, 0, 1e6);
+        sec.getNumber("lambda", f.lambda, 0, 1);
+        if (f.lambda >= 1)
+            sec.failKey(sec.child("lambda"), "lambda", "must be < 1 (the fraction of positions masked out)");
+    } else if (type == "score_l2")
+        sec.getInt("hidden", f.hidden, 0, 1 << 16);
+    else if (type == "fgd") {
+        sec.getNumber("temperature", f.fgdTemperature, 0, 1e6, true);
+        sec.getNumber("alpha", f.fgdAlpha, 0, 1e9);
+        sec.getNumber("beta", f.fgdBeta, 0, 1e9);
+        sec.getNumber("gamma", f.fgdGamma, 0, 1e9);
+        sec.getNumber("lambda", f.fgdLambda, 0, 1e9);
+    }
+}
+
+std::vector<std::string> featureTypes()
+{
+    std::vector<std::string> out;
+    for (const auto& kv : featureTypeParams())
+        out.push_back(kv.first);
+    return out;
+}
+
+void readFeatureNode(const YAML::Node& node, const std::string& origin, FeatureKdSettings& f)
+{
+    Section s(node, "distill.feature", origin);
+    s.getChoice("type", f.type, {"mse", "at", "cwd", "mgd", "pkd", "score_l2", "fgd"});
+    s.getNumber("weight", f.weight, 0, 1e9);
+    s.getInt("adapter_warmup_steps", f.adapterWarmupSteps, 0, 1 << 24);
+    // Flat parameters belong to the block's own type; another type's go under `<type>:`.
+    if (node && node.IsMap()) {
+        for (const auto& kv : node) {
+            const std::string key = kv.first.as<std::string>();
+            for (const auto& [type, params] : featureTypeParams()) {
+                if (type == f.type || std::find(params.begin(), params.end(), key) == params.end())
+                    continue;
+                const auto& own = featureTypeParams().at(f.type);
+                if (std::find(own.begin(), own.end(), key) != own.end())
+                    break;
+                std::string owners;
+                for (const auto& [t2, p2] : featureTypeParams())
+                    if (std::find(p2.begin(), p2.end(), key) != p2.end())
+                        owners += (owners.empty() ? "" : " or ") + t2;
+                s.failKey(kv.second, key, "is a parameter of feature type " + owners + ", not of type '" + f.type +
+                                              "' (give it under distill.feature." + type + ": {" + key + ": …})");
+            }
+        }
+    }
+    readFeatureParams(s, f.type, f);
+    for (const auto& type : featureTypes()) {
+        const YAML::Node sub = s.child(type);
+        if (!sub || sub.IsNull())
+            continue;
+        Section ts(sub, "distill.feature." + type, origin);
+        double w = -1;
+        ts.getNumber("weight", w, 0, 1e9);
+        if (w >= 0)
+            f.typeWeights[type] = w;
+        readFeatureParams(ts, type, f);
+        ts.checkUnknown();
+    }
+    if (const YAML::Node l = s.child("layers"); l && !l.IsNull()) {
+        if (!l.IsMap() || l.size() == 0)
+            s.failKey(l, "layers", "expected a mapping teacher_layer: student_layer, e.g. {15: 15, 18: 18, 21: 21}");
+        f.layers.clear();
+        for (const auto& kv : l) {
+            try {
+                f.layers.emplace_back(kv.first.as<int>(), kv.second.as<int>());
+            } catch (const YAML::Exception&) {
+                s.failKey(kv.first, "layers", "entries must be integer layer indices, got '" + Section::text(kv.first) +
+                                                  ": " + Section::text(kv.second) + "'");
+            }
+        }
+    }
+    readScheduleNode(s.child("schedule"), "distill.feature.schedule", origin, f.schedule);
+    s.checkUnknown();
+}
+
 /// Applies `key=value` overrides to the YAML tree before validation.
 void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
 {
     static const std::set<std::string> kTopLevel = {"name", "data", "teacher", "student", "train", "distill",
-                                                    "arms", "project", "synth"};
+                                                    "arms", "project", "synth", "arm", "run"};
     for (const auto& o : overrides) {
         const auto eq = o.find('=');
         if (eq == std::string::npos || eq == 0)
@@ -205,7 +307,8 @@ void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
 
 const std::vector<std::string>& armTerms()
 {
-    static const std::vector<std::string> kTerms = {"logit", "loc", "feature", "mse", "at", "cwd", "mgd", "relation"};
+    static const std::vector<std::string> kTerms = {"logit", "loc", "feature", "mse", "at", "cwd", "mgd",
+                                                          "pkd", "score_l2", "fgd", "relation"};
     return kTerms;
 }
 
@@ -241,9 +344,20 @@ std::string ExperimentConfig::studyDir() const
     return (fs::path(project) / name).string();
 }
 
+int ExperimentConfig::bestFromEpoch() const
+{
+    if (!hasTeacher())
+        return 0;
+    const auto& d = distill;
+    double warmup = 0;
+    for (const ScheduleSettings* s : {&d.logit.schedule, &d.loc.schedule, &d.feature.schedule, &d.relation.schedule})
+        warmup = std::max(warmup, s->warmupEpochs);
+    return std::min(static_cast<int>(std::ceil(warmup - 1e-9)), std::max(train.epochs - 1, 0));
+}
+
 std::string ExperimentConfig::runDir() const
 {
-    return (fs::path(studyDir()) / arm).string();
+    return (fs::path(studyDir()) / (runName.empty() ? arm : runName)).string();
 }
 
 ExperimentConfig parseExperiment(const std::string& yamlText, const std::string& origin, const std::string& baseDir,
@@ -267,6 +381,7 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
         Section top(root, "", origin);
         top.get("name", c.name, "a string");
         top.get("arm", c.arm, "an arm such as baseline or logit+loc+cwd");
+        top.get("run", c.runName, "a run directory name");
         top.getPath("data", c.data);
         top.getPath("project", c.project);
 
@@ -295,8 +410,18 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
             Section sec(n, who, origin);
             sec.getPath("weights", m.weights);
             sec.getPath("arch", m.arch);
-            if (std::string(who) == "teacher")
+            if (std::string(who) == "teacher") {
                 sec.getInt("pretrain_epochs", m.pretrainEpochs, 0, 100000);
+                sec.getInt("finetune_epochs", m.finetuneEpochs, 0, 100000);
+                if (m.finetuneEpochs > 0 && m.weights.empty())
+                    sec.failKey(sec.child("finetune_epochs"), "finetune_epochs",
+                                "needs 'teacher.weights' (the weights to fine-tune); to train an architecture "
+                                "from scratch give 'arch' and 'pretrain_epochs'");
+                if (m.pretrainEpochs > 0 && !m.weights.empty())
+                    sec.failKey(sec.child("pretrain_epochs"), "pretrain_epochs",
+                                "trains the teacher from scratch, but 'teacher.weights' is given; use "
+                                "'finetune_epochs' to fine-tune those weights on the data");
+            }
             sec.checkUnknown();
             if (m.empty())
                 sec.fail(n, "give 'weights' (a checkpoint) or 'arch' (e.g. yolov8n.yaml)");
@@ -331,6 +456,8 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
             t.get("device", s.device, "cpu or cuda:N");
             t.getInt("close_mosaic", s.closeMosaic, 0, 100000);
             t.getInt("patience", s.patience, 0, 1 << 30);
+            t.get("pretrained", s.pretrained, "true or false");
+            t.getChoice("best", s.best, {"fitness", "last"});
             t.get("val", s.val, "true or false");
             t.getInt("val_batch", s.valBatch, 1, 4096);
             t.getNumber("box", s.box, 0, 1e6);
@@ -374,29 +501,7 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
                 readScheduleNode(s.child("schedule"), "distill.loc.schedule", origin, k.loc.schedule);
                 s.checkUnknown();
             }
-            {
-                Section s(d.child("feature"), "distill.feature", origin);
-                s.getChoice("type", k.feature.type, {"mse", "at", "cwd", "mgd"});
-                s.getNumber("weight", k.feature.weight, 0, 1e9);
-                s.getNumber("tau", k.feature.tau, 0, 1e6, true);
-                s.getNumber("alpha", k.feature.alpha, 0, 1e6);
-                s.getNumber("lambda", k.feature.lambda, 0, 1);
-                if (const YAML::Node l = s.child("layers"); l && !l.IsNull()) {
-                    if (!l.IsMap() || l.size() == 0)
-                        s.failKey(l, "layers", "expected a mapping teacher_layer: student_layer, e.g. {15: 15, 18: 18, 21: 21}");
-                    k.feature.layers.clear();
-                    for (const auto& kv : l) {
-                        try {
-                            k.feature.layers.emplace_back(kv.first.as<int>(), kv.second.as<int>());
-                        } catch (const YAML::Exception&) {
-                            s.failKey(kv.first, "layers", "entries must be integer layer indices, got '" +
-                                                              Section::text(kv.first) + ": " + Section::text(kv.second) + "'");
-                        }
-                    }
-                }
-                readScheduleNode(s.child("schedule"), "distill.feature.schedule", origin, k.feature.schedule);
-                s.checkUnknown();
-            }
+            readFeatureNode(d.child("feature"), origin, k.feature);
             {
                 Section s(d.child("relation"), "distill.relation", origin);
                 s.getNumber("weight", k.relation.weight, 0, 1e9);
@@ -488,7 +593,8 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
             d.relationOn = true;
         else if (term == "feature")
             d.featureOn = true;
-        else if (term == "mse" || term == "at" || term == "cwd" || term == "mgd") {
+        else if (term == "mse" || term == "at" || term == "cwd" || term == "mgd" || term == "pkd" ||
+                 term == "score_l2" || term == "fgd") {
             d.featureOn = true;
             d.feature.type = term;
         } else {
@@ -508,6 +614,8 @@ std::string experimentToYaml(const ExperimentConfig& c)
     e << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << c.name;
     e << YAML::Key << "arm" << YAML::Value << c.arm;
+    if (!c.runName.empty())
+        e << YAML::Key << "run" << YAML::Value << c.runName;
     e << YAML::Key << "data" << YAML::Value << c.data;
     e << YAML::Key << "project" << YAML::Value << c.project;
     if (c.synth.enabled) {
@@ -526,6 +634,8 @@ std::string experimentToYaml(const ExperimentConfig& c)
             e << YAML::Key << "arch" << YAML::Value << m.arch;
         if (teacher && m.pretrainEpochs)
             e << YAML::Key << "pretrain_epochs" << YAML::Value << m.pretrainEpochs;
+        if (teacher && m.finetuneEpochs)
+            e << YAML::Key << "finetune_epochs" << YAML::Value << m.finetuneEpochs;
         e << YAML::EndMap;
     };
     model("teacher", c.teacher, true);
@@ -539,6 +649,7 @@ std::string experimentToYaml(const ExperimentConfig& c)
     kv("cos_lr", t.cosLr); kv("nbs", t.nbs); kv("max_grad_norm", t.maxGradNorm); kv("ema", t.ema);
     kv("ema_decay", t.emaDecay); kv("ema_tau", t.emaTau); kv("seed", t.seed); kv("workers", t.workers);
     kv("threads", t.threads); kv("device", t.device); kv("close_mosaic", t.closeMosaic); kv("patience", t.patience);
+    kv("pretrained", t.pretrained); kv("best", t.best);
     kv("val", t.val); kv("val_batch", t.valBatch); kv("box", t.box); kv("cls", t.cls); kv("dfl", t.dfl);
     kv("hsv_h", t.hsvH); kv("hsv_s", t.hsvS); kv("hsv_v", t.hsvV); kv("degrees", t.degrees);
     kv("translate", t.translate); kv("scale", t.scale); kv("shear", t.shear); kv("perspective", t.perspective);
@@ -562,8 +673,28 @@ std::string experimentToYaml(const ExperimentConfig& c)
     kv("weight", d.loc.weight); kv("temperature", d.loc.temperature); schedule(d.loc.schedule);
     e << YAML::EndMap;
     e << YAML::Key << "feature" << YAML::Value << YAML::BeginMap;
-    kv("type", d.feature.type); kv("weight", d.feature.weight); kv("tau", d.feature.tau);
-    kv("alpha", d.feature.alpha); kv("lambda", d.feature.lambda);
+    kv("type", d.feature.type); kv("weight", d.feature.weight);
+    kv("adapter_warmup_steps", d.feature.adapterWarmupSteps);
+    for (const auto& [type, params] : featureTypeParams()) {
+        const auto w = d.feature.typeWeights.find(type);
+        if (params.empty() && w == d.feature.typeWeights.end())
+            continue;
+        e << YAML::Key << type << YAML::Value << YAML::Flow << YAML::BeginMap;
+        if (w != d.feature.typeWeights.end())
+            kv("weight", w->second);
+        const auto& f = d.feature;
+        if (type == "cwd") {
+            kv("tau", f.tau);
+        } else if (type == "mgd") {
+            kv("alpha", f.alpha); kv("lambda", f.lambda);
+        } else if (type == "score_l2") {
+            kv("hidden", f.hidden);
+        } else if (type == "fgd") {
+            kv("temperature", f.fgdTemperature); kv("alpha", f.fgdAlpha); kv("beta", f.fgdBeta);
+            kv("gamma", f.fgdGamma); kv("lambda", f.fgdLambda);
+        }
+        e << YAML::EndMap << YAML::Block;
+    }
     e << YAML::Key << "layers" << YAML::Value << YAML::Flow << YAML::BeginMap;
     for (const auto& [tl, sl] : d.feature.layers)
         e << YAML::Key << tl << YAML::Value << sl;

@@ -13,6 +13,7 @@ struct ModelRef
     std::string weights;      ///< checkpoint path ("" = none)
     std::string arch;         ///< architecture YAML (e.g. yolov8n.yaml) when no weights
     int pretrainEpochs = 0;   ///< teacher only: train it from scratch first when it has no weights
+    int finetuneEpochs = 0;   ///< teacher only: fine-tune its weights on the experiment's data first
     bool empty() const { return weights.empty() && arch.empty(); }
     std::string describe() const { return weights.empty() ? arch : weights; }
 };
@@ -54,6 +55,10 @@ struct TrainSettings
     std::string device = "cpu";
     int closeMosaic = 10;
     int patience = 100;
+    bool pretrained = true;           ///< start from the weights (false: only their architecture)
+    /// Which epoch's weights are "best": `fitness` (0.1 mAP50 + 0.9 mAP50-95, chosen over the
+    /// epochs after the KD warm-up, the same window for every arm) or `last`.
+    std::string best = "fitness";
     bool val = true;
     int valBatch = 8;
     // Loss gains.
@@ -98,13 +103,33 @@ struct LocKdSettings
 
 struct FeatureKdSettings
 {
-    std::string type = "cwd";         ///< mse | at | cwd | mgd
+    /// mse | at | cwd | mgd | pkd | score_l2 | fgd
+    std::string type = "cwd";
     double weight = 2.0;
+    /// Per-type weight from `distill.feature.<type>.weight`; used instead of `weight` when that
+    /// type is the arm's (the types' losses differ in scale by orders of magnitude).
+    std::map<std::string, double> typeWeights;
     double tau = 1.0;                 ///< cwd temperature
-    double alpha = 2e-5;              ///< mgd
+    double alpha = 2e-5;              ///< mgd loss scale
     double lambda = 0.65;             ///< mgd mask ratio
+    int hidden = 0;                   ///< score_l2: projector hidden channels (0 = the teacher's channels)
+    double fgdTemperature = 0.5;      ///< fgd: temperature of the spatial/channel attention softmax
+    double fgdAlpha = 1e-3;           ///< fgd: foreground feature term
+    double fgdBeta = 5e-4;            ///< fgd: background feature term
+    double fgdGamma = 1e-3;           ///< fgd: attention-mask term
+    double fgdLambda = 5e-6;          ///< fgd: global-context term
+    /// Steps fitting the adapters/projectors/generators to the teacher (student frozen)
+    /// before the first student step; 0 = none.
+    int adapterWarmupSteps = 0;
     std::vector<std::pair<int, int>> layers{{15, 15}, {18, 18}, {21, 21}}; ///< teacher -> student
     ScheduleSettings schedule;
+
+    /// The weight of the active type: its own `typeWeights` entry, else `weight`.
+    double activeWeight() const
+    {
+        const auto it = typeWeights.find(type);
+        return it == typeWeights.end() ? weight : it->second;
+    }
 };
 
 struct RelationKdSettings
@@ -141,10 +166,15 @@ struct ExperimentConfig
     std::vector<std::string> arms{"baseline"};
     std::string project = "runs";     ///< run directories go to <project>/<name>/<arm>
     std::string arm = "baseline";     ///< the arm this config runs (set by armConfig)
+    std::string runName;              ///< run directory name when not the arm's (e.g. logit+loc-seed1)
 
     bool hasTeacher() const { return !teacher.empty(); }
+    /// First epoch (0-based) that may be chosen as best: after the longest KD warm-up of the
+    /// experiment's distill settings, whichever arm runs, so that every arm, the baseline
+    /// included, is compared over the same epochs. 0 without a teacher.
+    int bestFromEpoch() const;
     bool distills() const { return distill.logitOn || distill.locOn || distill.featureOn || distill.relationOn; }
-    std::string runDir() const;       ///< <project>/<name>/<arm>
+    std::string runDir() const;       ///< <project>/<name>/<run name, default the arm>
     std::string studyDir() const;     ///< <project>/<name>
 };
 

@@ -10,6 +10,8 @@ target_sources(retort_core PRIVATE
   train/modelema.h train/modelema.cpp
   train/runlogger.h train/runlogger.cpp
   train/runreader.h train/runreader.cpp
+  train/adapterwarmup.h train/adapterwarmup.cpp
   train/trainer.h train/trainer.cpp
   train/studyrunner.h train/studyrunner.cpp
+  train/studyseeds.h train/studyseeds.cpp
 )

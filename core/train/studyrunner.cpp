@@ -5,6 +5,7 @@
 #include "data/synthgenerator.h"
 #include "eval/validator.h"
 #include "model/modelinfo.h"
+#include "train/studyseeds.h"
 #include "train/trainer.h"
 #include "util/atomicfile.h"
 #include "util/error.h"
@@ -111,20 +112,32 @@ void StudyRunner::prepare(TrainerObserver* observer, TrainerControl* control)
         log("generating the synthetic dataset " + cfg.data + " (" + std::to_string(so.images) + " images)");
         generateSynthDataset(so);
     }
-    if (cfg.hasTeacher() && cfg.teacher.weights.empty()) {
-        if (cfg.teacher.pretrainEpochs <= 0)
+    m_teacherWeights = cfg.teacher.weights;
+    m_teacherEpochs = 0;
+    const bool finetune = cfg.hasTeacher() && !cfg.teacher.weights.empty() && cfg.teacher.finetuneEpochs > 0;
+    if (cfg.hasTeacher() && (cfg.teacher.weights.empty() || finetune)) {
+        if (!finetune && cfg.teacher.pretrainEpochs <= 0)
             throw InputError(cfg.sourcePath + ": 'teacher' has no weights; give 'weights' or 'pretrain_epochs' to train it first");
+        // The teacher's own run: <project>/<name>/teacher, trained once with the experiment's
+        // first seed and reused by every arm and seed of the study.
         ExperimentConfig t = armConfig(cfg, "teacher");
-        t.student = ModelRef{"", cfg.teacher.arch, 0};
+        t.runName.clear();
+        t.student = finetune ? ModelRef{cfg.teacher.weights, "", 0, 0} : ModelRef{"", cfg.teacher.arch, 0, 0};
         t.teacher = ModelRef{};
-        t.train.epochs = cfg.teacher.pretrainEpochs;
-        log("teacher: training " + cfg.teacher.arch + " from scratch for " + std::to_string(t.train.epochs) + " epochs");
+        t.train.epochs = finetune ? cfg.teacher.finetuneEpochs : cfg.teacher.pretrainEpochs;
+        t.train.seed = m_teacherSeed.value_or(cfg.train.seed);
+        t.train.pretrained = true;
+        m_teacherEpochs = t.train.epochs;
+        log(finetune ? "teacher: fine-tuning " + cfg.teacher.weights + " on " + cfg.data + " for " +
+                           std::to_string(t.train.epochs) + " epochs"
+                     : "teacher: training " + cfg.teacher.arch + " from scratch for " + std::to_string(t.train.epochs) +
+                           " epochs");
         if (!trainArm(t, observer, control))
             return; // stopped
-        cfg.teacher.weights = (fs::path(t.runDir()) / "weights" / "best.safetensors").string();
+        m_teacherWeights = (fs::path(t.runDir()) / "weights" / "best.safetensors").string();
     }
     if (cfg.hasTeacher()) {
-        m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, deviceOptions(cfg.train.device)));
+        m_teacher = std::make_shared<LoadedModel>(loadModel(m_teacherWeights, deviceOptions(cfg.train.device)));
         m_teacher->model->eval();
     }
     m_prepared = true;
@@ -150,6 +163,16 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     row.method = method;
     row.map50_95 = r.metrics.map50_95;
     row.map50 = r.metrics.map50;
+    auto bySize = [&](const char* bucket, double SizeMetrics::*field) {
+        const auto it = r.metrics.bySize.find(bucket);
+        return it == r.metrics.bySize.end() || it->second.instances == 0 ? -1.0 : it->second.*field;
+    };
+    row.apSmall = bySize("small", &SizeMetrics::ap50_95);
+    row.apMedium = bySize("medium", &SizeMetrics::ap50_95);
+    row.apLarge = bySize("large", &SizeMetrics::ap50_95);
+    row.recallSmall = bySize("small", &SizeMetrics::recall);
+    for (const ClassMetrics& c : r.metrics.perClass)
+        row.perClass.push_back({c.name, c.instances, c.ap50_95});
     const ModelInfo info = modelInfo(*m.model, cfg.train.imgsz);
     row.params = info.params;
     row.gflops = info.gflops;
@@ -160,9 +183,49 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     return row;
 }
 
+double StudyRunner::evaluateMap(const std::string& weights)
+{
+    const auto& cfg = m_config;
+    const DataConfig data = loadDataConfig(cfg.data);
+    const auto& entries = cfg.train.split == "train" ? data.train : cfg.train.split == "test" ? data.test : data.val;
+    auto images = listImages(entries, cfg.data);
+    const auto [b, e] = parseSubset(cfg.train.valSubset, images.size(), "train.val_subset");
+    images = std::vector<std::string>(images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e));
+    LoadedModel m = loadModel(weights, deviceOptions(cfg.train.device));
+    ValOptions vo;
+    vo.imgsz = cfg.train.imgsz;
+    vo.batch = cfg.train.valBatch;
+    Validator validator(vo);
+    return validator.run(*m.model, scanDataset(images, data.nc(), cfg.data).images, {}, nullptr).metrics.map50_95;
+}
+
+StudyRow StudyRunner::evaluateRun(const ExperimentConfig& a)
+{
+    const fs::path weights = fs::path(a.runDir()) / "weights";
+    const std::string best = (weights / "best.safetensors").string();
+    const std::string last = (weights / "last.safetensors").string();
+    StudyRow row = evaluate(fs::exists(best) ? best : last, a.arm, a.distills() ? a.arm : "no distillation");
+    row.seed = a.train.seed;
+    row.runDir = a.runDir();
+    if (fs::exists(best)) {
+        const SafeTensors st = readSafetensors(best);
+        try {
+            row.bestEpoch = std::stoi(st.meta("epoch"));
+        } catch (const std::exception&) {
+            row.bestEpoch = -1;
+        }
+        row.lastMap50_95 = evaluateMap(last);
+    } else {
+        row.lastMap50_95 = row.map50_95;
+    }
+    return row;
+}
+
 StudyResult StudyRunner::run(TrainerObserver* observer, TrainerControl* control)
 {
     StudyResult result;
+    if (!m_seeds.empty())
+        m_teacherSeed = m_seeds.front();
     prepare(observer, control);
     if (!m_prepared || (control && control->stopRequested())) {
         result.stopped = true;
@@ -175,36 +238,52 @@ StudyResult StudyRunner::run(TrainerObserver* observer, TrainerControl* control)
     const auto& cfg = m_config;
     double teacherMap = -1;
     if (m_teacher) {
-        StudyRow t = evaluate(cfg.teacher.weights, "teacher", "teacher");
+        StudyRow t = evaluate(m_teacherWeights, "teacher", "teacher");
         teacherMap = t.map50_95;
         t.retention = 1.0;
-        t.epochs = cfg.teacher.pretrainEpochs;
+        t.epochs = m_teacherEpochs;
+        t.lastMap50_95 = t.map50_95;
         result.rows.push_back(t);
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "teacher %s: mAP50-95 %.4f, mAP50 %.4f", cfg.teacher.weights.c_str(), t.map50_95,
+        char buf[512];
+        std::snprintf(buf, sizeof buf, "teacher %s: mAP50-95 %.4f, mAP50 %.4f", m_teacherWeights.c_str(), t.map50_95,
                       t.map50);
         log(buf);
     }
-    double baseline = -1;
-    for (const auto& arm : cfg.arms) {
-        const ExperimentConfig a = armConfig(cfg, arm);
-        if (!trainArm(a, observer, control)) {
-            result.stopped = true;
-            break;
+    const bool multiSeed = m_seeds.size() > 1;
+    const std::vector<uint64_t> seeds = m_seeds.empty() ? std::vector<uint64_t>{cfg.train.seed} : m_seeds;
+    for (const uint64_t seed : seeds) {
+        double baseline = -1, baselineLast = -1;
+        for (const auto& arm : cfg.arms) {
+            ExperimentConfig a = armConfig(cfg, arm);
+            a.train.seed = seed;
+            if (multiSeed)
+                a.runName = arm + "-seed" + std::to_string(seed);
+            if (multiSeed)
+                log("seed " + std::to_string(seed) + ": " + arm);
+            if (!trainArm(a, observer, control)) {
+                result.stopped = true;
+                break;
+            }
+            StudyRow row = evaluateRun(a);
+            row.retention = teacherMap > 0 ? row.map50_95 / teacherMap : -1;
+            if (arm == "baseline") {
+                baseline = row.map50_95;
+                baselineLast = row.lastMap50_95;
+            }
+            row.gain = baseline >= 0 ? row.map50_95 - baseline : 0;
+            (void)baselineLast;
+            result.rows.push_back(row);
         }
-        const std::string best = (fs::path(a.runDir()) / "weights" / "best.safetensors").string();
-        StudyRow row = evaluate(fs::exists(best) ? best : (fs::path(a.runDir()) / "weights" / "last.safetensors").string(),
-                                arm, a.distills() ? arm : "no distillation");
-        row.retention = teacherMap > 0 ? row.map50_95 / teacherMap : -1;
-        if (arm == "baseline")
-            baseline = row.map50_95;
-        row.gain = baseline >= 0 ? row.map50_95 - baseline : 0;
-        result.rows.push_back(row);
+        if (result.stopped)
+            break;
     }
+    if (result.stopped)
+        return result; // a stop never records partial results
     result.csvPath = (fs::path(cfg.studyDir()) / "study.csv").string();
     result.mdPath = (fs::path(cfg.studyDir()) / "study.md").string();
     writeStudyCsv(result.csvPath, result.rows);
-    result.markdown = studyMarkdown(result.rows, cfg.name);
+    result.markdown = multiSeed ? studySeedsMarkdown(result.rows, cfg.name, cfg.bestFromEpoch(), cfg.train.best)
+                                : studyMarkdown(result.rows, cfg.name);
     writeFileAtomic(result.mdPath, result.markdown);
     return result;
 }

@@ -7,6 +7,7 @@
 #include "train/trainerobserver.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ public:
     /// Reuse arms whose run directory already holds a finished run (default true); unfinished
     /// ones resume from their last checkpoint.
     void setReuseFinished(bool reuse) { m_reuse = reuse; }
+    /// Runs every arm once per seed (run directories <arm>-seed<k>) and writes the paired
+    /// comparison over seeds; empty (default) = the experiment's own seed, directories <arm>.
+    /// The teacher is prepared once, with the first seed.
+    void setSeeds(std::vector<uint64_t> seeds) { m_seeds = std::move(seeds); }
+    /// The teacher's weights the arms distil from (the fine-tuned or pre-trained ones once
+    /// prepare() made them).
+    const std::string& teacherWeights() const { return m_teacherWeights; }
 
     /// Makes the data and the teacher ready (synthesis, teacher pre-training, loading).
     void prepare(TrainerObserver* observer, TrainerControl* control);
@@ -50,11 +58,20 @@ public:
 private:
     /// Trains `cfg` unless a finished run exists; resumes an unfinished one.
     bool trainArm(const ExperimentConfig& cfg, TrainerObserver* observer, TrainerControl* control);
+    /// Evaluates a finished run: its best weights (mAPs, sizes, classes, latency), the epoch
+    /// they come from and the mAP50-95 of its last weights.
+    StudyRow evaluateRun(const ExperimentConfig& arm);
+    /// mAP50-95 of weights on the validation split.
+    double evaluateMap(const std::string& weights);
 
     ExperimentConfig m_config;
     bool m_reuse = true;
     bool m_prepared = false;
     std::shared_ptr<LoadedModel> m_teacher;
+    std::string m_teacherWeights;
+    int m_teacherEpochs = 0;
+    std::vector<uint64_t> m_seeds;
+    std::optional<uint64_t> m_teacherSeed;
 };
 
 /// True when `runDir` holds a run that completed all its epochs.

@@ -8,6 +8,7 @@
 #include "eval/validator.h"
 #include "loss/detectionloss.h"
 #include "model/modelinfo.h"
+#include "train/adapterwarmup.h"
 #include "train/checkpoint.h"
 #include "train/lrschedule.h"
 #include "train/modelema.h"
@@ -117,27 +118,24 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         log("val:   " + valIndex.summary());
 
         // Student (and teacher).
-        LoadOptions lo{device, data.nc(), data.names};
-        LoadedModel student = loadModel(cfg.student.weights.empty() ? cfg.student.arch : cfg.student.weights, lo);
-        if (student.model->nc() != data.nc())
-            throw InputError(cfg.student.describe() + ": the student has " + std::to_string(student.model->nc()) +
-                             " classes but " + cfg.data + " has " + std::to_string(data.nc()) +
-                             " (start from an architecture YAML to train a new head)");
-        if (student.model->fused())
-            throw InputError(cfg.student.describe() + ": a fused (TorchScript) model cannot be trained; use safetensors weights");
-        student.names = data.names;
+        const std::string studentPath = cfg.student.weights.empty() ? cfg.student.arch : cfg.student.weights;
+        TrainingStart init = loadForTraining(studentPath, data.names, device, t.pretrained);
+        if (!init.message.empty())
+            log(init.message);
+        LoadedModel& student = init.loaded;
         const bool distilling = cfg.distills();
         if (distilling && !m_teacher) {
             if (cfg.teacher.weights.empty())
                 throw InputError(cfg.sourcePath + ": 'teacher' has no weights to distil from");
-            m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, lo));
+            m_teacher = std::make_shared<LoadedModel>(loadModel(cfg.teacher.weights, LoadOptions{device, 0, {}}));
         }
         if (distilling) {
             if (m_teacher->model->nc() != data.nc() || m_teacher->names != data.names)
                 throw InputError(cfg.teacher.describe() + ": the teacher's classes (" +
                                  std::to_string(m_teacher->model->nc()) + ": " + joinNames(m_teacher->names) +
                                  ") differ from the data's (" + std::to_string(data.nc()) + ": " +
-                                 joinNames(data.names) + " in " + cfg.data + ")");
+                                 joinNames(data.names) + " in " + cfg.data +
+                                 "); fine-tune it on the data first with 'teacher: {weights: …, finetune_epochs: N}'");
             m_teacher->model->to(device);
             m_teacher->model->eval();
             for (auto& p : m_teacher->model->parameters())
@@ -218,6 +216,19 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         info.device = t.device;
         obs.onTrainStart(info);
 
+        const int bestFrom = cfg.bestFromEpoch();
+        if (t.best == "last")
+            log("best: the last epoch's weights");
+        else if (bestFrom > 0)
+            log("best: chosen by fitness over epochs " + std::to_string(bestFrom + 1) + "-" + std::to_string(t.epochs) +
+                " (after the KD warm-up, the same epochs in every arm)");
+
+        if (distiller && cfg.distill.featureOn && cfg.distill.feature.adapterWarmupSteps > 0 && progress.step == 0 &&
+            distiller->hasTrainableFeatureParts()) {
+            AdapterWarmup warm{*model, *m_teacher->model, *distiller, trainSet, t, device};
+            warm.run(cfg.distill.feature.adapterWarmupSteps, log, ctl);
+        }
+
         ValOptions valOptions;
         valOptions.imgsz = t.imgsz;
         valOptions.batch = t.valBatch;
@@ -276,7 +287,7 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                         tMaps = m_teacher->model->forwardMaps(images, teacherTaps, &tTaps);
                     }
                     const double epochProgress = epoch + static_cast<double>(i) / nb;
-                    KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, lossOut, epochProgress);
+                    KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, lossOut, epochProgress, &targets);
                     total = total + kd.total * static_cast<double>(images.size(0));
                     for (const auto& [k, v] : kd.components)
                         values[k] = v;
@@ -369,7 +380,9 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 vm.fitness = vr.metrics.fitness;
                 validated = true;
             }
-            vm.best = validated && (vm.fitness > progress.bestFitness || progress.bestFitness <= 0);
+            const bool eligible = t.best == "last" ? epoch == t.epochs - 1 : epoch >= bestFrom;
+            vm.best = validated && eligible &&
+                      (t.best == "last" || vm.fitness > progress.bestFitness || progress.bestFitness <= 0);
             if (vm.best) {
                 progress.bestFitness = vm.fitness;
                 progress.bestMap50 = summary.bestMap50 = vm.map50;

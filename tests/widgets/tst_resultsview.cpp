@@ -5,6 +5,8 @@
 
 #include <qcustomplot.h>
 
+#include <QHeaderView>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
@@ -21,13 +23,15 @@ class TestResultsView : public QObject
 
 private slots:
     void loadsStudyCsv();
+    void perClassTable();
+    void noPerClassPanelWithoutClasses();
     void reportsBadFile();
 };
 
-void TestResultsView::loadsStudyCsv()
+namespace {
+
+std::vector<StudyRow> handMadeStudy(const std::string& dir)
 {
-    const std::string dir = test::tempDir("resultsview") + "/shapes-quick";
-    std::filesystem::create_directories(dir);
     auto row = [&](const char* arm, const char* method, double m, double m50, double ret, double gain, int64_t params,
                    double gf, double ms) {
         StudyRow r;
@@ -44,11 +48,36 @@ void TestResultsView::loadsStudyCsv()
         r.runDir = dir + "/" + arm;
         return r;
     };
-    const std::vector<StudyRow> rows{
+    std::vector<StudyRow> rows{
         row("teacher", "teacher", 0.612, 0.871, 1.0, 0, 11136374, 28.6, 9.8),
         row("baseline", "no distillation", 0.431, 0.702, 0.704, 0, 3011238, 8.2, 3.1),
         row("logit+loc", "logit (BCE, T=2) + loc (DFL KL)", 0.468, 0.739, 0.765, 0.037, 3011238, 8.2, 3.1),
         row("logit+loc+cwd", "logit + loc + feature (cwd)", 0.487, 0.752, 0.796, 0.056, 3011238, 8.2, 3.2)};
+    // Per class (circle, square, triangle, star) and arm (in row order); the best distilled arm is
+    // logit+loc+cwd.
+    const double aps[4][4] = {{0.70, 0.62, 0.55, 0.58}, {0.50, 0.45, 0.30, 0.47}, {0.52, 0.47, 0.36, 0.52},
+                              {0.55, 0.44, 0.40, 0.55}};
+    const char* names[4] = {"circle", "square", "triangle", "star"};
+    for (size_t r = 0; r < rows.size(); ++r) {
+        for (int c = 0; c < 4; ++c)
+            rows[r].perClass.push_back({names[c], 100 + c, aps[c][r]});
+        rows[r].apSmall = 0.1 + 0.01 * r;
+        rows[r].apMedium = 0.4 + 0.01 * r;
+        rows[r].apLarge = r == 0 ? -1 : 0.6;
+        rows[r].recallSmall = 0.2 + 0.01 * r;
+        rows[r].lastMap50_95 = r == 0 ? -1 : rows[r].map50_95 - 0.004;
+        rows[r].bestEpoch = r == 0 ? -1 : 6 + int(r);
+    }
+    return rows;
+}
+
+} // namespace
+
+void TestResultsView::loadsStudyCsv()
+{
+    const std::string dir = test::tempDir("resultsview") + "/shapes-quick";
+    std::filesystem::create_directories(dir);
+    const std::vector<StudyRow> rows = handMadeStudy(dir);
     writeStudyCsv(dir + "/study.csv", rows);
     for (const char* arm : {"baseline", "logit+loc"}) {
         std::filesystem::create_directories(dir + "/" + arm + "/weights");
@@ -65,6 +94,18 @@ void TestResultsView::loadsStudyCsv()
     QCOMPARE(t->item(3, ResultsView::RetentionColumn)->text(), QString("79.6 %"));
     QCOMPARE(t->item(3, ResultsView::GainColumn)->text(), QString("+0.0560"));
     QVERIFY(t->item(3, ResultsView::ArmColumn)->font().bold()); // best arm
+    QCOMPARE(t->item(3, ResultsView::ApSmallColumn)->text(), QString("0.1300"));
+    QCOMPARE(t->item(3, ResultsView::ApMediumColumn)->text(), QString("0.4300"));
+    QCOMPARE(t->item(3, ResultsView::ApLargeColumn)->text(), QString("0.6000"));
+    QCOMPARE(t->item(3, ResultsView::RecallSmallColumn)->text(), QString("0.2300"));
+    QCOMPARE(t->item(3, ResultsView::LastMapColumn)->text(), QString("0.4830"));
+    QCOMPARE(t->item(3, ResultsView::BestEpochColumn)->text(), QString("9"));
+    QCOMPARE(t->item(0, ResultsView::ApLargeColumn)->text(), QString("–"));
+    QCOMPARE(t->item(0, ResultsView::LastMapColumn)->text(), QString("–"));
+    QCOMPARE(t->item(0, ResultsView::BestEpochColumn)->text(), QString("–"));
+    QCOMPARE(t->horizontalHeaderItem(ResultsView::ApSmallColumn)->text(), QString("AP_S"));
+    QVERIFY(t->horizontalHeaderItem(ResultsView::ApSmallColumn)->toolTip().contains(QStringLiteral("32²")));
+    QCOMPARE(view.classTable()->rowCount(), 4); // read back from study.csv
     QVERIFY(!t->item(1, ResultsView::ArmColumn)->font().bold());
 
     // Bars for the three student arms, the teacher as a line.
@@ -99,6 +140,77 @@ void TestResultsView::loadsStudyCsv()
     QCOMPARE(spy.count(), 1);
     QCOMPARE(spy.at(0).at(0).toString(), QString::fromStdString(dir + "/logit+loc/weights/best.safetensors"));
     test::grabIfAsked(view, "gui-a-resultsview");
+}
+
+void TestResultsView::perClassTable()
+{
+    ResultsView view;
+    view.resize(900, 560);
+    view.setRows(handMadeStudy(test::tempDir("resultsview-classes")));
+    view.show();
+    QTableWidget* c = view.classTable();
+    QVERIFY(c->isVisibleTo(&view));
+    QCOMPARE(c->rowCount(), 4);
+    QCOMPARE(c->horizontalHeaderItem(ResultsView::ClassBestColumn)->text(), QString("logit+loc+cwd"));
+    auto column = [&](int col) {
+        QStringList out;
+        for (int r = 0; r < c->rowCount(); ++r)
+            out << c->item(r, col)->text();
+        return out.join(' ');
+    };
+    // Class order first; teacher | baseline | best arm | Δ (best minus baseline).
+    QCOMPARE(column(ResultsView::ClassNameColumn), QString("circle square triangle star"));
+    QCOMPARE(column(ResultsView::ClassInstancesColumn), QString("100 101 102 103"));
+    QCOMPARE(column(ResultsView::ClassTeacherColumn), QString("0.7000 0.5000 0.5200 0.5500"));
+    QCOMPARE(column(ResultsView::ClassBaselineColumn), QString("0.6200 0.4500 0.4700 0.4400"));
+    QCOMPARE(column(ResultsView::ClassBestColumn), QString("0.5800 0.4700 0.5200 0.5500"));
+    QCOMPARE(column(ResultsView::ClassDeltaColumn), QString("-0.0400 +0.0200 +0.0500 +0.1100"));
+    QCOMPARE(c->item(0, ResultsView::ClassDeltaColumn)->foreground().color(), ResultsView::hurtColor());
+    QCOMPARE(c->item(3, ResultsView::ClassDeltaColumn)->foreground().color(), ResultsView::helpedColor());
+    const QString summary = view.classSummary()->text();
+    QVERIFY2(summary.contains(QStringLiteral("Distillation helped most: star (+0.1100), triangle (+0.0500), "
+                                             "square (+0.0200); hurt most: circle (-0.0400).")),
+             qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("logit+loc+cwd")), qPrintable(summary));
+
+    // Sorted by Δ on request, numerically; the rows move as a whole.
+    c->sortByColumn(ResultsView::ClassDeltaColumn, Qt::DescendingOrder);
+    QCOMPARE(column(ResultsView::ClassNameColumn), QString("star triangle square circle"));
+    QCOMPARE(column(ResultsView::ClassDeltaColumn), QString("+0.1100 +0.0500 +0.0200 -0.0400"));
+    c->sortByColumn(ResultsView::ClassDeltaColumn, Qt::AscendingOrder);
+    QCOMPARE(column(ResultsView::ClassNameColumn), QString("circle square triangle star"));
+    QCOMPARE(column(ResultsView::ClassTeacherColumn), QString("0.7000 0.5000 0.5200 0.5500"));
+    // A new study keeps the chosen order.
+    std::vector<StudyRow> rows = handMadeStudy(test::tempDir("resultsview-classes"));
+    rows[3].perClass[0].ap50_95 = 0.9;
+    view.setRows(rows);
+    QCOMPARE(column(ResultsView::ClassNameColumn), QString("square triangle star circle"));
+    test::grabIfAsked(view, "gui-a-resultsview-classes");
+}
+
+void TestResultsView::noPerClassPanelWithoutClasses()
+{
+    // A study.csv from before per-class APs: no panel, and "–" in the new columns.
+    std::vector<StudyRow> rows = handMadeStudy(test::tempDir("resultsview-noclasses"));
+    for (StudyRow& r : rows) {
+        r.perClass.clear();
+        r.apSmall = r.apMedium = r.apLarge = r.recallSmall = r.lastMap50_95 = -1;
+        r.bestEpoch = -1;
+    }
+    ResultsView view;
+    view.setRows(rows);
+    view.show();
+    QCOMPARE(view.classTable()->rowCount(), 0);
+    QVERIFY(!view.classTable()->isVisibleTo(&view));
+    QCOMPARE(view.table()->item(2, ResultsView::ApSmallColumn)->text(), QString("–"));
+    // Only the baseline and the teacher: the classes, but no Δ and no helped/hurt line.
+    rows = handMadeStudy(test::tempDir("resultsview-noclasses"));
+    rows.resize(2);
+    view.setRows(rows);
+    QCOMPARE(view.classTable()->rowCount(), 4);
+    QVERIFY(view.classTable()->isColumnHidden(ResultsView::ClassDeltaColumn));
+    QVERIFY(view.classTable()->isColumnHidden(ResultsView::ClassBestColumn));
+    QVERIFY(!view.classSummary()->isVisibleTo(&view));
 }
 
 void TestResultsView::reportsBadFile()
