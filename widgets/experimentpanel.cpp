@@ -205,7 +205,7 @@ void ExperimentPanel::buildForm(QWidget* page)
     addField("distill.loc.temperature", m_locT);
     addField("distill.feature.type", m_featType);
     addField("distill.feature.weight", m_featWeight);
-    addField("distill.feature.tau", m_featTau);
+    addField("distill.feature.cwd.tau", m_featTau);
     addField("distill.relation.weight", m_relWeight);
     addField("arms", m_arms);
 }

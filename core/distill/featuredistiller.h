@@ -53,7 +53,7 @@ struct FeatureKdGuide
 ///   FeatureDistiller fd(FeatureDistillerOptions("cwd", 64, 128).tau(1.0));
 ///   torch::Tensor loss = fd(studentTap, teacherTap);                         // unweighted
 ///   torch::Tensor mgd = fdMgd(studentTap, teacherTap, gen);                  // mgd draws its mask from gen
-///   torch::Tensor fgd = fdFgd(studentTap, teacherTap, c10::nullopt, {{}, mf}); // fgd with its focal mask
+///   torch::Tensor fgd = fdFgd(studentTap, teacherTap, c10::nullopt, FeatureKdGuide{{}, mf}); // focal mask
 class FeatureDistillerImpl : public torch::nn::Module
 {
 public:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace retort {
 namespace {
@@ -167,7 +168,7 @@ torch::Tensor fgdForegroundMask(const torch::Tensor& batchIdx, const torch::Tens
                                 int64_t width, int64_t imageH, int64_t imageW, const torch::TensorOptions& options)
 {
     torch::NoGradGuard noGrad;
-    // Built in float (or double) whatever the map's dtype: the reduction below wants it.
+    // Built in float (or double) whatever the map's dtype, for exact cell areas.
     const auto work = options.dtype() == torch::kDouble ? options : options.dtype(torch::kFloat);
     auto fg = torch::zeros({batch, height * width}, work);
     if (bboxes.defined() && bboxes.numel() > 0) {
@@ -188,9 +189,18 @@ torch::Tensor fgdForegroundMask(const torch::Tensor& batchIdx, const torch::Tens
         const auto rows = torch::arange(height, work).view({1, -1});
         const auto inCol = cols.ge(c0) & cols.lt(c1); // (M, W)
         const auto inRow = rows.ge(r0) & rows.lt(r1); // (M, H)
-        const auto value = (inRow.unsqueeze(2) & inCol.unsqueeze(1)).to(work.dtype()).view({m, -1}) * area;
-        const auto image = batchIdx.to(work.device(), torch::kLong).view({m, 1}).expand({m, height * width});
-        fg = fg.scatter_reduce(0, image, value, "amax", /*include_self=*/true);
+        const auto value = (inRow.unsqueeze(2) & inCol.unsqueeze(1)).to(work.dtype()).view({1, m, -1}) * area.view({1, m, 1});
+        const auto image = batchIdx.to(work.device(), torch::kLong).view({1, m});
+        const auto owns = image.eq(torch::arange(batch, image.options()).view({batch, 1})).to(work.dtype()); // (B, M)
+        // The max over each image's boxes, a few images at a time to bound the (n, M, HW)
+        // product (scatter_reduce would do it in one pass but warns that it is beta).
+        const int64_t perChunk = std::max<int64_t>(1, (int64_t{1} << 23) / (m * height * width));
+        std::vector<torch::Tensor> parts;
+        for (int64_t b0 = 0; b0 < batch; b0 += perChunk) {
+            const int64_t n = std::min(perChunk, batch - b0);
+            parts.push_back((owns.narrow(0, b0, n).unsqueeze(2) * value).amax(1));
+        }
+        fg = torch::cat(parts);
     }
     return fg.view({batch, height, width}).to(options.dtype());
 }

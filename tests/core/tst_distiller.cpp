@@ -90,6 +90,10 @@ private slots:
     void termsTrain();
     void restoresModesAndDescribes();
     void mgdIsReproducibleAndResumable();
+    void newTypesDescribeAndWeigh();
+    void adapterFitLoss_data();
+    void adapterFitLoss();
+    void fgdUsesTargets();
     void badSettings_data();
     void badSettings();
 
@@ -128,6 +132,9 @@ void TestDistiller::termsTrain_data()
     QTest::newRow("at") << "at" << feat << false;
     QTest::newRow("cwd") << "cwd" << feat << true;
     QTest::newRow("mgd") << "mgd" << feat << true;
+    QTest::newRow("pkd") << "pkd" << feat << true;
+    QTest::newRow("score_l2 (projectors, no adapters)") << "score_l2" << feat << false;
+    QTest::newRow("fgd") << "fgd" << feat << true;
     QTest::newRow("relation sample") << "sample" << QStringList{"kd_relation"} << false;
     QTest::newRow("relation spatial") << "spatial" << QStringList{"kd_relation"} << false;
     QTest::newRow("all") << "logit+loc+cwd+sample" << (QStringList{"kd_logit", "kd_loc"} + feat + QStringList{"kd_relation"})
@@ -168,7 +175,7 @@ void TestDistiller::termsTrain()
         // Deliberately with grad enabled: the Distiller itself must keep gradients out of the teacher.
         const auto tMaps = m_teacher->forwardMaps(m_images, distiller->teacherLayers(), &tTaps);
         const double progress = 1.5 + step * 0.5;
-        const KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, task, progress);
+        const KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, task, progress, &targets);
 
         QStringList got;
         double sum = 0;
@@ -200,6 +207,13 @@ void TestDistiller::termsTrain()
                 }
             }
             QCOMPARE(adapterCount > 0, adapters);
+            // Every trainable part (projector, generator, GcBlocks too) is reached.
+            for (const auto& m : distiller->modules(false)) {
+                if (auto* fd = dynamic_cast<FeatureDistillerImpl*>(m.get()); fd && fd->hasTrainableParts()) {
+                    for (const auto& child : fd->named_children())
+                        QVERIFY2(gradAbsSum(*child.value()) > 0, child.key().c_str());
+                }
+            }
             opt.zero_grad();
         }
         const auto total = task.total + kd.total * static_cast<double>(kBatch);
@@ -285,6 +299,127 @@ void TestDistiller::mgdIsReproducibleAndResumable()
     QCOMPARE(run(c), run(a));
 }
 
+void TestDistiller::newTypesDescribeAndWeigh()
+{
+    auto student = cloneModel(*m_student, torch::kCPU);
+    student->eval();
+    m_teacher->eval();
+    const auto text = [](Distiller& d) {
+        QString out;
+        for (const auto& l : d->describe())
+            out += QString::fromStdString(l) + "\n";
+        return out;
+    };
+    DistillSettings fgd = settingsFor("fgd");
+    Distiller dFgd(fgd, *m_teacher, *student, 10, 0);
+    QVERIFY2(text(dFgd).contains("feature KD: fgd, weight 2, temperature 0.5, alpha 0.001, beta 0.0005, gamma 0.001, lambda 5e-06"),
+             qPrintable(text(dFgd)));
+    QVERIFY2(text(dFgd).contains("student layer 15 (1x64x16x16), adapter 64->128, GcBlocks 128->64->128"), qPrintable(text(dFgd)));
+
+    DistillSettings l2 = settingsFor("score_l2");
+    l2.feature.hidden = 32;
+    l2.feature.layers = {{15, 15}, {0, 0}}; // layer 0 (stride 2) has no Detect level of its size
+    Distiller dL2(l2, *m_teacher, *student, 10, 0);
+    QVERIFY2(text(dL2).contains("feature KD: score_l2, weight 2, projector hidden 32"), qPrintable(text(dL2)));
+    QVERIFY2(text(dL2).contains("(1x64x16x16), projector 64->32->128, weighted by the teacher's confidence at Detect level 0 (16x16)"),
+             qPrintable(text(dL2)));
+    QVERIFY2(text(dL2).contains("(1x16x64x64), projector 16->32->32, uniform weights (no Detect level is 64x64)"), qPrintable(text(dL2)));
+
+    // The active type's own weight replaces distill.feature.weight.
+    DistillSettings pkd = settingsFor("pkd");
+    Distiller dPkd(pkd, *m_teacher, *student, 10, 0);
+    pkd.feature.typeWeights["pkd"] = 7.0;
+    pkd.feature.typeWeights["cwd"] = 100.0; // another type's weight plays no part
+    Distiller dPkd7(pkd, *m_teacher, *student, 10, 0);
+    QVERIFY2(text(dPkd7).contains("feature KD: pkd, weight 7, Pearson correlation"), qPrintable(text(dPkd7)));
+    {
+        torch::NoGradGuard noGrad;
+        for (const auto& p : dPkd->named_parameters())
+            dPkd7->named_parameters()[p.key()].copy_(p.value());
+    }
+    const DetectionLoss criterion(kNc, student->strides());
+    const auto tg = targets();
+    const auto run = [&](Distiller& d) {
+        FeatureTaps sTaps, tTaps;
+        torch::NoGradGuard noGrad;
+        const auto maps = student->forwardMaps(m_images, d->studentLayers(), &sTaps);
+        const auto tMaps = m_teacher->forwardMaps(m_images, d->teacherLayers(), &tTaps);
+        return d->forward(maps, sTaps, tMaps, tTaps, criterion(maps, tg), 0.0, &tg).components;
+    };
+    const double w2 = run(dPkd).at("kd_feat");
+    QVERIFY(std::abs(run(dPkd7).at("kd_feat") / w2 - 3.5) < 1e-5);
+    // The uniform fallback still gives a loss.
+    const auto c = run(dL2);
+    QVERIFY(std::isfinite(c.at("kd_feat_0")) && c.at("kd_feat_0") > 0);
+}
+
+void TestDistiller::adapterFitLoss_data()
+{
+    QTest::addColumn<QString>("arm");
+    QTest::addColumn<bool>("trainable");
+    QTest::newRow("cwd") << "cwd" << true;
+    QTest::newRow("mgd") << "mgd" << true;
+    QTest::newRow("pkd") << "pkd" << true;
+    QTest::newRow("score_l2") << "score_l2" << true;
+    QTest::newRow("fgd") << "fgd" << true;
+    QTest::newRow("at (nothing to fit)") << "at" << false;
+}
+
+void TestDistiller::adapterFitLoss()
+{
+    QFETCH(QString, arm);
+    QFETCH(bool, trainable);
+    auto student = cloneModel(*m_student, torch::kCPU);
+    student->train();
+    m_teacher->eval();
+    Distiller d(settingsFor(arm), *m_teacher, *student, 3, 1);
+    QCOMPARE(d->hasTrainableFeatureParts(), trainable);
+    FeatureTaps sTaps, tTaps;
+    const auto maps = student->forwardMaps(m_images, d->studentLayers(), &sTaps);
+    const auto tMaps = m_teacher->forwardMaps(m_images, d->teacherLayers(), &tTaps);
+    const auto tg = targets();
+    const auto l = d->adapterFitLoss(sTaps, tTaps, tMaps, &tg, kImgsz, kImgsz);
+    QVERIFY(l.defined() && std::isfinite(l.item<double>()) && l.item<double>() > 0);
+    QCOMPARE(l.requires_grad(), trainable);
+    if (!trainable)
+        return;
+    l.backward();
+    QCOMPARE(gradAbsSum(*student), 0.0); // the student taps were detached
+    for (const auto& p : student->parameters())
+        QVERIFY(!p.grad().defined());
+    QVERIFY(gradAbsSum(*d) > 0);
+    for (const auto& p : m_teacher->parameters())
+        QVERIFY(!p.grad().defined() || p.grad().abs().sum().item<double>() == 0);
+
+    // Feature KD off: nothing to fit.
+    Distiller logitOnly(settingsFor("logit"), *m_teacher, *student, 3, 1);
+    QVERIFY(!logitOnly->adapterFitLoss(sTaps, tTaps, tMaps, &tg, kImgsz, kImgsz).defined());
+    QVERIFY(!logitOnly->hasTrainableFeatureParts());
+}
+
+void TestDistiller::fgdUsesTargets()
+{
+    auto student = cloneModel(*m_student, torch::kCPU);
+    student->eval();
+    m_teacher->eval();
+    DistillSettings s = settingsFor("fgd");
+    s.feature.fgdBeta = 0; // only the foreground term differs between the two runs
+    s.feature.fgdGamma = 0;
+    s.feature.fgdLambda = 0;
+    Distiller d(s, *m_teacher, *student, 3, 0);
+    const DetectionLoss criterion(kNc, student->strides());
+    const auto tg = targets();
+    FeatureTaps sTaps, tTaps;
+    torch::NoGradGuard noGrad;
+    const auto maps = student->forwardMaps(m_images, d->studentLayers(), &sTaps);
+    const auto tMaps = m_teacher->forwardMaps(m_images, d->teacherLayers(), &tTaps);
+    const auto task = criterion(maps, tg);
+    const double with = d->forward(maps, sTaps, tMaps, tTaps, task, 0.0, &tg).components.at("kd_feat");
+    QVERIFY(std::isfinite(with) && with > 0);
+    // Without targets every position is background: no foreground term at all.
+    QCOMPARE(d->forward(maps, sTaps, tMaps, tTaps, task, 0.0, nullptr).components.at("kd_feat"), 0.0);
+}
+
 void TestDistiller::badSettings_data()
 {
     QTest::addColumn<QString>("arm");
@@ -304,7 +439,15 @@ void TestDistiller::badSettings_data()
     QTest::newRow("zero temperature") << "loc" << "loc.temperature 0" << "distill.loc.temperature: expected a value > 0, got 0";
     QTest::newRow("zero tau") << "cwd" << "feature.tau 0" << "distill.feature.tau: expected a value > 0, got 0";
     QTest::newRow("unknown feature type") << "mse" << "feature.type foo"
-                                          << "distill.feature.type: 'foo' is not one of mse, at, cwd, mgd";
+                                          << "distill.feature.type: 'foo' is not one of mse, at, cwd, mgd, pkd, score_l2, fgd";
+    QTest::newRow("fgd zero temperature") << "fgd" << "feature.fgdTemperature 0"
+                                          << "distill.feature.temperature: expected a value > 0, got 0";
+    QTest::newRow("fgd negative gamma") << "fgd" << "feature.fgdGamma -1" << "distill.feature.gamma: expected a value >= 0, got -1";
+    QTest::newRow("fgd negative alpha") << "fgd" << "feature.fgdAlpha -0.5" << "distill.feature.alpha: expected a value >= 0, got -0.5";
+    QTest::newRow("score_l2 negative hidden") << "score_l2" << "feature.hidden -1"
+                                              << "distill.feature.hidden: expected a value >= 0, got -1";
+    QTest::newRow("negative type weight") << "pkd" << "feature.pkd.weight -2"
+                                          << "distill.feature.pkd.weight: expected a value >= 0, got -2";
     QTest::newRow("unknown relation mode") << "sample" << "relation.mode channel"
                                            << "distill.relation.mode: 'channel' is not one of sample, spatial";
     QTest::newRow("unknown decay") << "mse" << "feature.decay step"
@@ -334,6 +477,16 @@ void TestDistiller::badSettings()
         s.loc.temperature = value.toDouble();
     } else if (key == "feature.tau") {
         s.feature.tau = value.toDouble();
+    } else if (key == "feature.fgdTemperature") {
+        s.feature.fgdTemperature = value.toDouble();
+    } else if (key == "feature.fgdGamma") {
+        s.feature.fgdGamma = value.toDouble();
+    } else if (key == "feature.fgdAlpha") {
+        s.feature.fgdAlpha = value.toDouble();
+    } else if (key == "feature.hidden") {
+        s.feature.hidden = value.toInt();
+    } else if (key == "feature.pkd.weight") {
+        s.feature.typeWeights["pkd"] = value.toDouble();
     } else if (key == "feature.type") {
         s.feature.type = value.toStdString();
     } else if (key == "relation.mode") {

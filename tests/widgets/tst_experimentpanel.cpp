@@ -138,7 +138,7 @@ void TestExperimentPanel::formEditsYaml()
     // Everything else, comments included, is as it was.
     QCOMPARE(panel.yaml().count('#'), defaultYaml().count('#'));
 
-    auto* tau = qobject_cast<QDoubleSpinBox*>(panel.fieldFor("distill.feature.tau"));
+    auto* tau = qobject_cast<QDoubleSpinBox*>(panel.fieldFor("distill.feature.cwd.tau"));
     tau->setValue(2.5);
     QCOMPARE(panel.config().distill.feature.tau, 2.5);
     auto* arms = qobject_cast<QLineEdit*>(panel.fieldFor("arms"));
