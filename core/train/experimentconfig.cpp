@@ -1,5 +1,7 @@
 #include "train/experimentconfig.h"
 
+#include "distill/featuredistiller.h"
+
 #include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/resources.h"
@@ -207,41 +209,39 @@ void readFeatureParams(Section& sec, const std::string& type, FeatureKdSettings&
     }
 }
 
-std::vector<std::string> featureTypes()
+bool contains(const std::vector<std::string>& list, const std::string& item)
 {
-    std::vector<std::string> out;
-    for (const auto& kv : featureTypeParams())
-        out.push_back(kv.first);
-    return out;
+    return std::find(list.begin(), list.end(), item) != list.end();
 }
 
 void readFeatureNode(const YAML::Node& node, const std::string& origin, FeatureKdSettings& f)
 {
     Section s(node, "distill.feature", origin);
-    s.getChoice("type", f.type, {"mse", "at", "cwd", "mgd", "pkd", "score_l2", "fgd"});
+    s.getChoice("type", f.type, featureKdTypes());
     s.getNumber("weight", f.weight, 0, 1e9);
     s.getInt("adapter_warmup_steps", f.adapterWarmupSteps, 0, 1 << 24);
     // Flat parameters belong to the block's own type; another type's go under `<type>:`.
     if (node && node.IsMap()) {
+        const auto& own = featureTypeParams().at(f.type);
         for (const auto& kv : node) {
             const std::string key = kv.first.as<std::string>();
+            if (contains(own, key))
+                continue;
+            std::string owners, first;
             for (const auto& [type, params] : featureTypeParams()) {
-                if (type == f.type || std::find(params.begin(), params.end(), key) == params.end())
+                if (!contains(params, key))
                     continue;
-                const auto& own = featureTypeParams().at(f.type);
-                if (std::find(own.begin(), own.end(), key) != own.end())
-                    break;
-                std::string owners;
-                for (const auto& [t2, p2] : featureTypeParams())
-                    if (std::find(p2.begin(), p2.end(), key) != p2.end())
-                        owners += (owners.empty() ? "" : " or ") + t2;
-                s.failKey(kv.second, key, "is a parameter of feature type " + owners + ", not of type '" + f.type +
-                                              "' (give it under distill.feature." + type + ": {" + key + ": …})");
+                owners += (owners.empty() ? "" : " or ") + type;
+                if (first.empty())
+                    first = type;
             }
+            if (!owners.empty())
+                s.failKey(kv.second, key, "is a parameter of feature type " + owners + ", not of type '" + f.type +
+                                              "' (give it under distill.feature." + first + ": {" + key + ": …})");
         }
     }
     readFeatureParams(s, f.type, f);
-    for (const auto& type : featureTypes()) {
+    for (const auto& type : featureKdTypes()) {
         const YAML::Node sub = s.child(type);
         if (!sub || sub.IsNull())
             continue;
@@ -307,8 +307,13 @@ void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
 
 const std::vector<std::string>& armTerms()
 {
-    static const std::vector<std::string> kTerms = {"logit", "loc", "feature", "mse", "at", "cwd", "mgd",
-                                                          "pkd", "score_l2", "fgd", "relation"};
+    static const std::vector<std::string> kTerms = [] {
+        std::vector<std::string> terms{"logit", "loc", "feature"};
+        for (const auto& type : featureKdTypes())
+            terms.push_back(type);
+        terms.emplace_back("relation");
+        return terms;
+    }();
     return kTerms;
 }
 
@@ -593,8 +598,7 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
             d.relationOn = true;
         else if (term == "feature")
             d.featureOn = true;
-        else if (term == "mse" || term == "at" || term == "cwd" || term == "mgd" || term == "pkd" ||
-                 term == "score_l2" || term == "fgd") {
+        else if (contains(featureKdTypes(), term)) {
             d.featureOn = true;
             d.feature.type = term;
         } else {

@@ -143,21 +143,40 @@ void StudyRunner::prepare(TrainerObserver* observer, TrainerControl* control)
     m_prepared = true;
 }
 
+const DatasetIndex& StudyRunner::valIndex()
+{
+    if (!m_valIndex) {
+        const auto& cfg = m_config;
+        const DataConfig data = loadDataConfig(cfg.data);
+        const auto& entries = cfg.train.split == "train" ? data.train : cfg.train.split == "test" ? data.test : data.val;
+        auto images = listImages(entries, cfg.data);
+        const auto [b, e] = parseSubset(cfg.train.valSubset, images.size(), "train.val_subset");
+        images = std::vector<std::string>(images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e));
+        m_valIndex = scanDataset(images, data.nc(), cfg.data);
+    }
+    return *m_valIndex;
+}
+
+ValResult StudyRunner::validate(DetectionModelImpl& model)
+{
+    ValOptions vo;
+    vo.imgsz = m_config.train.imgsz;
+    vo.batch = m_config.train.valBatch;
+    return Validator(vo).run(model, valIndex().images, {}, nullptr);
+}
+
 StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& arm, const std::string& method)
 {
+    LoadedModel m = loadModel(weights, deviceOptions(m_config.train.device));
+    StudyRow row = evaluateLoaded(m, arm, method);
+    row.runDir = fs::path(weights).parent_path().parent_path().string();
+    return row;
+}
+
+StudyRow StudyRunner::evaluateLoaded(LoadedModel& m, const std::string& arm, const std::string& method)
+{
     const auto& cfg = m_config;
-    const DataConfig data = loadDataConfig(cfg.data);
-    const auto& entries = cfg.train.split == "train" ? data.train : cfg.train.split == "test" ? data.test : data.val;
-    auto images = listImages(entries, cfg.data);
-    const auto [b, e] = parseSubset(cfg.train.valSubset, images.size(), "train.val_subset");
-    images = std::vector<std::string>(images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e));
-    const DatasetIndex index = scanDataset(images, data.nc(), cfg.data);
-    LoadedModel m = loadModel(weights, deviceOptions(cfg.train.device));
-    ValOptions vo;
-    vo.imgsz = cfg.train.imgsz;
-    vo.batch = cfg.train.valBatch;
-    Validator validator(vo);
-    const ValResult r = validator.run(*m.model, index.images, {}, nullptr);
+    const ValResult r = validate(*m.model);
     StudyRow row;
     row.arm = arm;
     row.method = method;
@@ -179,24 +198,7 @@ StudyRow StudyRunner::evaluate(const std::string& weights, const std::string& ar
     row.msPerImage = deployedLatencyMs(*m.model, cfg.train.imgsz, torch::Device(cfg.train.device));
     row.epochs = cfg.train.epochs;
     row.seed = cfg.train.seed;
-    row.runDir = fs::path(weights).parent_path().parent_path().string();
     return row;
-}
-
-double StudyRunner::evaluateMap(const std::string& weights)
-{
-    const auto& cfg = m_config;
-    const DataConfig data = loadDataConfig(cfg.data);
-    const auto& entries = cfg.train.split == "train" ? data.train : cfg.train.split == "test" ? data.test : data.val;
-    auto images = listImages(entries, cfg.data);
-    const auto [b, e] = parseSubset(cfg.train.valSubset, images.size(), "train.val_subset");
-    images = std::vector<std::string>(images.begin() + static_cast<long>(b), images.begin() + static_cast<long>(e));
-    LoadedModel m = loadModel(weights, deviceOptions(cfg.train.device));
-    ValOptions vo;
-    vo.imgsz = cfg.train.imgsz;
-    vo.batch = cfg.train.valBatch;
-    Validator validator(vo);
-    return validator.run(*m.model, scanDataset(images, data.nc(), cfg.data).images, {}, nullptr).metrics.map50_95;
 }
 
 StudyRow StudyRunner::evaluateRun(const ExperimentConfig& a)
@@ -204,17 +206,19 @@ StudyRow StudyRunner::evaluateRun(const ExperimentConfig& a)
     const fs::path weights = fs::path(a.runDir()) / "weights";
     const std::string best = (weights / "best.safetensors").string();
     const std::string last = (weights / "last.safetensors").string();
-    StudyRow row = evaluate(fs::exists(best) ? best : last, a.arm, a.distills() ? a.arm : "no distillation");
+    const bool haveBest = fs::exists(best);
+    LoadedModel m = loadModel(haveBest ? best : last, deviceOptions(m_config.train.device));
+    StudyRow row = evaluateLoaded(m, a.arm, a.distills() ? a.arm : "no distillation");
     row.seed = a.train.seed;
     row.runDir = a.runDir();
-    if (fs::exists(best)) {
-        const SafeTensors st = readSafetensors(best);
+    if (haveBest) {
         try {
-            row.bestEpoch = std::stoi(st.meta("epoch"));
+            row.bestEpoch = std::stoi(m.metadata["epoch"]);
         } catch (const std::exception&) {
             row.bestEpoch = -1;
         }
-        row.lastMap50_95 = evaluateMap(last);
+        LoadedModel lastModel = loadModel(last, deviceOptions(m_config.train.device));
+        row.lastMap50_95 = validate(*lastModel.model).metrics.map50_95;
     } else {
         row.lastMap50_95 = row.map50_95;
     }
@@ -252,7 +256,7 @@ StudyResult StudyRunner::run(TrainerObserver* observer, TrainerControl* control)
     const bool multiSeed = m_seeds.size() > 1;
     const std::vector<uint64_t> seeds = m_seeds.empty() ? std::vector<uint64_t>{cfg.train.seed} : m_seeds;
     for (const uint64_t seed : seeds) {
-        double baseline = -1, baselineLast = -1;
+        double baseline = -1;
         for (const auto& arm : cfg.arms) {
             ExperimentConfig a = armConfig(cfg, arm);
             a.train.seed = seed;
@@ -266,12 +270,9 @@ StudyResult StudyRunner::run(TrainerObserver* observer, TrainerControl* control)
             }
             StudyRow row = evaluateRun(a);
             row.retention = teacherMap > 0 ? row.map50_95 / teacherMap : -1;
-            if (arm == "baseline") {
+            if (arm == "baseline")
                 baseline = row.map50_95;
-                baselineLast = row.lastMap50_95;
-            }
             row.gain = baseline >= 0 ? row.map50_95 - baseline : 0;
-            (void)baselineLast;
             result.rows.push_back(row);
         }
         if (result.stopped)

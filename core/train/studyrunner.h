@@ -1,5 +1,7 @@
 #pragma once
 
+#include "data/labels.h"
+#include "eval/validator.h"
 #include "io/weights.h"
 #include "train/experimentconfig.h"
 #include "train/studytable.h"
@@ -61,8 +63,10 @@ private:
     /// Evaluates a finished run: its best weights (mAPs, sizes, classes, latency), the epoch
     /// they come from and the mAP50-95 of its last weights.
     StudyRow evaluateRun(const ExperimentConfig& arm);
-    /// mAP50-95 of weights on the validation split.
-    double evaluateMap(const std::string& weights);
+    /// The validation split's index, scanned once per study.
+    const DatasetIndex& valIndex();
+    ValResult validate(DetectionModelImpl& model);
+    StudyRow evaluateLoaded(LoadedModel& model, const std::string& arm, const std::string& method);
 
     ExperimentConfig m_config;
     bool m_reuse = true;
@@ -72,6 +76,7 @@ private:
     int m_teacherEpochs = 0;
     std::vector<uint64_t> m_seeds;
     std::optional<uint64_t> m_teacherSeed;
+    std::optional<DatasetIndex> m_valIndex;
 };
 
 /// True when `runDir` holds a run that completed all its epochs.
