@@ -57,7 +57,7 @@ void writeCheckDump(const std::string& dir, const ExportReport& r, const ExportO
 int runExport(int argc, char** argv)
 {
     const Args args("export", argc, argv,
-                    {"model", "format", "imgsz", "opset", "out", "batch", "check-dump", "check-image", "device", "threads"},
+                    {"model", "arch", "format", "imgsz", "opset", "out", "batch", "check-dump", "check-image", "device", "threads"},
                     {"dynamic", "half"});
     applyThreads(args);
     const std::string path = args.required("model");
@@ -66,7 +66,7 @@ int runExport(int argc, char** argv)
         throw UsageError("retort-cli export: --format '" + format + "' is not supported (only onnx)");
 
     ExportOptions o;
-    LoadedModel m = loadModel(path, {deviceFromArgs(args)});
+    LoadedModel m = loadModel(path, {deviceFromArgs(args), 0, {}, args.get("arch")});
     o.imgszH = o.imgszW = m.imgsz;
     const auto sizes = args.getAll("imgsz");
     if (sizes.size() > 2)

@@ -9,16 +9,58 @@
 #include <iostream>
 
 namespace retort::cli {
+namespace {
+
+std::string meta(const LoadedModel& m, const char* key, const char* fallback = "?")
+{
+    const auto it = m.metadata.find(key);
+    return it == m.metadata.end() || it->second.empty() ? fallback : it->second;
+}
+
+/// What an Ultralytics checkpoint says about itself: where, when and how it was trained.
+void printCheckpoint(const LoadedModel& m)
+{
+    const std::string what = m.metadata.count("pt_class") ? meta(m, "pt_object") + " of " + meta(m, "pt_class")
+                                                          : std::string("a bare state_dict");
+    std::printf("checkpoint: %s, Ultralytics %s, saved %s, epoch %s, best fitness %s, %s weights\n", what.c_str(),
+                meta(m, "version").c_str(), meta(m, "date").c_str(), meta(m, "epoch").c_str(),
+                meta(m, "best_fitness", "-").c_str(), meta(m, "dtype").c_str());
+    std::printf("architecture: %s (scale %s)\n", m.metadata.count("arch_ckpt") ? "the checkpoint's model.yaml" : "given",
+                m.model->spec().scale.empty() ? "-" : m.model->spec().scale.c_str());
+    const auto it = m.metadata.find("train_args");
+    if (it == m.metadata.end())
+        return;
+    const YAML::Node a = parseJson(it->second, m.source + " (train_args)");
+    std::string line = "train args (" + std::to_string(a.size()) + "):";
+    for (const auto& kv : a) {
+        std::string v = kv.second.IsNull() ? "None" : kv.second.IsScalar() ? kv.second.as<std::string>() : YAML::Dump(kv.second);
+        for (char& c : v)
+            if (c == '\n')
+                c = ' ';
+        const std::string item = " " + kv.first.as<std::string>() + "=" + v;
+        if (line.size() + item.size() > 100) {
+            std::printf("%s\n", line.c_str());
+            line = "   ";
+        }
+        line += item;
+    }
+    std::printf("%s\n", line.c_str());
+}
+
+} // namespace
 
 int runInfo(int argc, char** argv)
 {
-    const Args args("info", argc, argv, {"model", "imgsz", "json", "device", "threads"});
+    const Args args("info", argc, argv, {"model", "arch", "imgsz", "json", "device", "threads"});
     applyThreads(args);
     const std::string path = args.required("model");
     const int imgsz = args.getInt("imgsz", 640);
     if (imgsz <= 0 || imgsz % 32)
         throw UsageError("retort-cli info: --imgsz must be a positive multiple of 32, got " + std::to_string(imgsz));
-    LoadedModel m = loadModel(path, {deviceFromArgs(args)});
+    LoadOptions lo;
+    lo.device = deviceFromArgs(args);
+    lo.arch = args.get("arch");
+    LoadedModel m = loadModel(path, lo);
     const ModelInfo info = modelInfo(*m.model, imgsz);
 
     std::printf("%-4s %-12s %3s %10s  %-10s %s\n", "", "from", "n", "params", "module", "out");
@@ -41,6 +83,8 @@ int runInfo(int argc, char** argv)
     for (size_t i = 0; i < m.names.size() && i < 10; ++i)
         std::printf(" %s", m.names[i].c_str());
     std::printf("%s\n", m.names.size() > 10 ? " …" : "");
+    if (m.format == "pt")
+        printCheckpoint(m);
 
     if (args.has("json")) {
         JsonWriter w;
@@ -55,7 +99,18 @@ int runInfo(int argc, char** argv)
             w.field("module", l.module).field("params", l.params).field("out_channels", l.outChannels);
             w.field("stride", l.stride).endObject();
         }
-        w.endArray().endObject();
+        w.endArray();
+        if (m.format == "pt") {
+            w.key("checkpoint").beginObject();
+            for (const char* k : {"pt_object", "pt_class", "date", "version", "dtype"})
+                if (m.metadata.count(k))
+                    w.field(k, m.metadata.at(k));
+            for (const char* k : {"epoch", "best_fitness", "train_args", "arch_ckpt"})
+                if (m.metadata.count(k))
+                    w.key(k).raw(m.metadata.at(k));
+            w.endObject();
+        }
+        w.endObject();
         writeFileAtomic(args.get("json"), w.str() + "\n");
     }
     return 0;

@@ -73,7 +73,7 @@ std::string detectionsJson(const std::vector<ImageDetections>& all)
 int runPredict(int argc, char** argv)
 {
     const Args args("predict", argc, argv,
-                    {"model", "source", "imgsz", "conf", "iou", "max-det", "json", "save", "device", "threads"},
+                    {"model", "arch", "source", "imgsz", "conf", "iou", "max-det", "json", "save", "device", "threads"},
                     {"agnostic", "no-fuse", "quiet"});
     applyThreads(args);
     const torch::Device device = deviceFromArgs(args);
@@ -97,7 +97,7 @@ int runPredict(int argc, char** argv)
         throw UsageError("retort-cli predict: --conf and --iou must lie in [0, 1]");
 
     const auto files = imagesFromSource(args.required("source"));
-    LoadedModel loaded = loadModel(args.required("model"), {device});
+    LoadedModel loaded = loadModel(args.required("model"), {device, 0, {}, args.get("arch")});
     if (!args.has("no-fuse"))
         loaded.model->fuse();
     loaded.model->toChannelsLast();

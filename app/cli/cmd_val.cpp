@@ -16,7 +16,7 @@ namespace retort::cli {
 int runVal(int argc, char** argv)
 {
     const Args args("val", argc, argv,
-                    {"model", "data", "imgsz", "batch", "conf", "iou", "max-det", "split", "subset", "json", "save-coco",
+                    {"model", "arch", "data", "imgsz", "batch", "conf", "iou", "max-det", "split", "subset", "json", "save-coco",
                      "device", "threads"},
                     {"no-fuse", "quiet"});
     applyThreads(args);
@@ -49,7 +49,7 @@ int runVal(int argc, char** argv)
     for (const auto& issue : index.issues)
         std::fprintf(stderr, "warning: %s\n", issue.text().c_str());
 
-    LoadedModel m = loadModel(args.required("model"), {device});
+    LoadedModel m = loadModel(args.required("model"), {device, 0, {}, args.get("arch")});
     if (m.model->nc() != data.nc())
         throw InputError(args.get("model") + ": the model has " + std::to_string(m.model->nc()) + " classes but " +
                          dataPath + " has " + std::to_string(data.nc()));

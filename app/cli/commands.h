@@ -29,6 +29,7 @@ int runSynth(int argc, char** argv);
 int runTrain(int argc, char** argv);
 int runStudy(int argc, char** argv);
 int runExport(int argc, char** argv);
+int runConvert(int argc, char** argv);
 
 /// Common flags: --device (cpu, cuda:0) and --threads N.
 torch::Device deviceFromArgs(const Args& args);

@@ -30,8 +30,8 @@ void applyThreads(const Args& args)
 namespace {
 
 const Command kCommands[] = {
-    {"info", "layers, parameters, GFLOPs, strides and class names of a model",
-     "info --model M [--imgsz 640] [--json FILE]", runInfo},
+    {"info", "layers, parameters, GFLOPs, strides and class names of a model (and what a .pt checkpoint holds)",
+     "info --model M [--arch A.yaml (for a bare state_dict .pt)] [--imgsz 640] [--json FILE]", runInfo},
     {"predict", "detect objects in images",
      "predict --model M --source IMG|DIR [--imgsz 640] [--conf 0.25] [--iou 0.7] [--max-det 300] [--agnostic] "
      "[--json FILE] [--save DIR]",
@@ -56,6 +56,9 @@ const Command kCommands[] = {
      "export --model M [--format onnx] [--imgsz 640 | --imgsz H W] [--batch 1] [--dynamic] [--opset 12] [--half] "
      "[--out F] [--check-image IMG] [--check-dump DIR]",
      runExport},
+    {"convert", "convert a model (an Ultralytics .pt checkpoint, …) to a .safetensors weights file",
+     "convert --model M --out F.safetensors [--arch A.yaml (for a bare state_dict)] [--dtype keep|f32|f16|bf16]",
+     runConvert},
 };
 
 void printHelp()
@@ -65,8 +68,9 @@ void printHelp()
     for (const auto& c : kCommands)
         std::cout << "  " << c.name << std::string(10 - std::strlen(c.name), ' ') << c.summary << "\n";
     std::cout << "\nCommon options: --device cpu|cuda:N, --threads N (default: all cores)\n"
-              << "Models (M): a .safetensors checkpoint, an Ultralytics .torchscript export, or an\n"
-              << "architecture .yaml (yolov8n.yaml … yolov8x.yaml are built in).\n"
+              << "Models (M): a .safetensors checkpoint, an Ultralytics .pt checkpoint (read without\n"
+              << "Python), an Ultralytics .torchscript export, or an architecture .yaml (yolov8n.yaml …\n"
+              << "yolov8x.yaml are built in).\n"
               << "Run `retort-cli <command> --help` for a command's options.\n";
 }
 

@@ -1,5 +1,7 @@
 #include "io/weights.h"
 
+#include "io/ptcheckpoint.h"
+#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/json.h"
 
@@ -290,7 +292,7 @@ TrainingStart loadForTraining(const std::string& path, const std::vector<std::st
     }
     LoadedModel src = loadModel(path, LoadOptions{torch::kCPU, 0, {}});
     if (src.model->fused())
-        throw InputError(path + ": a fused (TorchScript) model cannot be trained; use safetensors weights");
+        throw InputError(path + ": a fused model (TorchScript or fused .pt) cannot be trained; use unfused weights");
     const ArchSpec& spec = src.model->spec();
     const bool sameClasses = src.model->nc() == nc && (src.names == names || placeholderNames(src.names));
     if (!pretrained) {
@@ -364,13 +366,15 @@ LoadedModel loadModel(const std::string& path, const LoadOptions& options)
         throw InputError(path + ": no such file");
     if (ext == ".safetensors")
         return loadSafetensorsModel(path, options);
-    if (ext == ".torchscript" || ext == ".pt" || ext == ".jit") {
-        if (ext == ".pt")
-            throw InputError(path + ": Ultralytics .pt pickles cannot be read without Python; convert it once with "
-                                    "scripts/pt2safetensors.py");
-        return loadTorchScriptModel(path, options);
+    if (ext == ".pt" || ext == ".pth") {
+        // torch.jit.save archives are .pt files too; they carry code/ and constants.pkl.
+        if (isTorchScriptArchive(readFile(path)))
+            return loadTorchScriptModel(path, options);
+        return loadPtModel(path, options);
     }
-    throw InputError(path + ": unknown model format '" + ext + "' (expected .safetensors, .torchscript or .yaml)");
+    if (ext == ".torchscript" || ext == ".jit")
+        return loadTorchScriptModel(path, options);
+    throw InputError(path + ": unknown model format '" + ext + "' (expected .safetensors, .pt, .torchscript or .yaml)");
 }
 
 } // namespace retort

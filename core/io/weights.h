@@ -15,9 +15,9 @@ struct LoadedModel
     DetectionModel model{nullptr};
     std::vector<std::string> names;
     std::string source;      ///< the path or name it was loaded from
-    std::string format;      ///< "safetensors", "torchscript" or "yaml"
+    std::string format;      ///< "safetensors", "torchscript", "pt" or "yaml"
     int imgsz = 640;         ///< training image size recorded in the file (default 640)
-    std::map<std::string, std::string> metadata; ///< safetensors metadata, when any
+    std::map<std::string, std::string> metadata; ///< safetensors metadata or the `.pt` checkpoint's fields
     /// Tensors of a distillation checkpoint that are not the student's (keys `distill.*`:
     /// adapters, generators), skipped on load so that the bare student comes back.
     std::vector<std::string> ignored;
@@ -25,14 +25,27 @@ struct LoadedModel
 
 struct LoadOptions
 {
+    // A constructor rather than an aggregate, so that `{device}` and `{device, nc, names}` stay
+    // complete initialisations as fields are added.
+    LoadOptions(torch::Device on = torch::kCPU, int64_t classes = 0, std::vector<std::string> classNames = {},
+                std::string architecture = {})
+        : device(on), nc(classes), names(std::move(classNames)), arch(std::move(architecture))
+    {
+    }
+
     torch::Device device = torch::kCPU;
     int64_t nc = 0;                 ///< for a bare architecture: class count (0 = the YAML's)
     std::vector<std::string> names; ///< for a bare architecture: class names
+    /// For a `.pt` holding a bare state_dict (no architecture of its own): the architecture
+    /// (`yolov8n.yaml` or a YAML path).
+    std::string arch;
 };
 
 /// Loads a detector from a `.safetensors` checkpoint (architecture in its metadata), an
-/// Ultralytics `.torchscript` export (BN fused there, so the model comes back fused), or an
-/// architecture `.yaml` (fresh initialisation; `yolov8n.yaml` … resolve to the shipped one).
+/// Ultralytics `.pt` checkpoint (read by a safe pickle reader, see io/ptcheckpoint.h; a bare
+/// state_dict needs `options.arch`), an Ultralytics `.torchscript` export (BN fused there, so
+/// the model comes back fused), or an architecture `.yaml` (fresh initialisation;
+/// `yolov8n.yaml` … resolve to the shipped one).
 /// Every problem throws InputError naming the file and, for weights, the key and both shapes.
 /// Safetensors keys under `distill.` are skipped and listed in `ignored`.
 ///
