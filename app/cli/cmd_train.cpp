@@ -7,24 +7,102 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
-#include <sstream>
+#include <cstring>
 #include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
 namespace retort::cli {
 namespace {
 
-TrainerControl* g_control = nullptr;
+// The handler only writes the signal number into a pipe (write(2) is async-signal-safe; a
+// mutex or a condition variable is not); a watcher thread turns it into a stop request.
+int g_signalPipe[2] = {-1, -1};
+std::atomic<int> g_lastSignal{0};
 
-extern "C" void onInterrupt(int)
+extern "C" void onStopSignal(int sig)
 {
-    // First Ctrl-C: stop cleanly after the current step and write a checkpoint.
-    if (g_control)
-        g_control->requestStop();
-    std::signal(SIGINT, SIG_DFL);
+    const int saved = errno;
+    const unsigned char b = static_cast<unsigned char>(sig);
+    if (g_signalPipe[1] >= 0 && ::write(g_signalPipe[1], &b, 1) < 0) {
+    }
+    errno = saved;
 }
+
+void say(const char* text)
+{
+    if (::write(STDERR_FILENO, text, std::strlen(text)) < 0) {
+    }
+}
+
+/// SIGINT and SIGTERM (what schedulers and containers send) request a graceful stop: finish the
+/// step, write a checkpoint, exit 130 / 143. Further signals while it stops are reported and
+/// ignored, so a second Ctrl-C never cuts a checkpoint in half (kill -9 still can, and the
+/// checkpoint protocol survives that).
+class StopSignals
+{
+public:
+    explicit StopSignals(TrainerControl& control) : m_control(control)
+    {
+        if (::pipe2(g_signalPipe, O_CLOEXEC) != 0)
+            throw retort::Error(std::string("cannot create the signal pipe: ") + std::strerror(errno));
+        m_watcher = std::thread([this] { watch(); });
+        struct sigaction sa = {};
+        sa.sa_handler = onStopSignal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGINT, &sa, &m_oldInt);
+        sigaction(SIGTERM, &sa, &m_oldTerm);
+    }
+    ~StopSignals()
+    {
+        sigaction(SIGINT, &m_oldInt, nullptr);
+        sigaction(SIGTERM, &m_oldTerm, nullptr);
+        const unsigned char quit = 0;
+        if (::write(g_signalPipe[1], &quit, 1) < 0) {
+        }
+        m_watcher.join();
+        ::close(g_signalPipe[0]);
+        ::close(g_signalPipe[1]);
+        g_signalPipe[0] = g_signalPipe[1] = -1;
+    }
+    /// 130 after SIGINT, 143 after SIGTERM (128 + the signal), as a shell reports them.
+    static int exitStatus() { return 128 + (g_lastSignal.load() ? g_lastSignal.load() : SIGINT); }
+
+private:
+    void watch()
+    {
+        int count = 0;
+        for (;;) {
+            unsigned char b = 0;
+            const ssize_t n = ::read(g_signalPipe[0], &b, 1);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0 || b == 0)
+                return;
+            if (++count == 1) {
+                g_lastSignal.store(b);
+                say(b == SIGTERM ? "\nSIGTERM: stopping after the current step and writing a checkpoint…\n"
+                                 : "\nInterrupted: stopping after the current step and writing a checkpoint…\n");
+                m_control.requestStop();
+            } else {
+                say("\nAlready stopping: the checkpoint is being written, please wait (this signal is ignored).\n");
+            }
+        }
+    }
+
+    TrainerControl& m_control;
+    std::thread m_watcher;
+    struct sigaction m_oldInt = {};
+    struct sigaction m_oldTerm = {};
+};
 
 std::vector<std::string> overrides(const Args& args)
 {
@@ -51,8 +129,7 @@ int runTrain(int argc, char** argv)
         config = (fs::path(runDir) / "args.yaml").string();
         if (!fs::exists(config))
             throw InputError(runDir + ": not a run directory (no args.yaml)");
-        if (!fs::exists(fs::path(runDir) / "weights" / "last.state"))
-            throw InputError(runDir + ": nothing to resume (no weights/last.state)");
+        // A run killed before its first checkpoint resumes from the beginning (the Trainer says so).
         resume = true;
     }
     if (config.empty())
@@ -76,18 +153,18 @@ int runTrain(int argc, char** argv)
     }
 
     TrainerControl control;
-    g_control = &control;
-    std::signal(SIGINT, onInterrupt);
+    const StopSignals signals(control);
     ConsoleObserver observer;
     StudyRunner runner(cfg);
     runner.prepare(&observer, &control);
+    if (control.stopRequested())
+        return StopSignals::exitStatus();
     Trainer trainer(cfg);
     trainer.setResume(resume);
     if (cfg.distills())
         trainer.setTeacher(runner.teacher());
     const RunSummary s = trainer.run(&observer, &control);
-    g_control = nullptr;
-    return s.stopped ? 130 : 0;
+    return s.stopped ? StopSignals::exitStatus() : 0;
 }
 
 int runStudy(int argc, char** argv)
@@ -102,8 +179,7 @@ int runStudy(int argc, char** argv)
         ov.push_back("arms=[" + args.get("arms") + "]");
     const ExperimentConfig cfg = loadExperiment(args.required("config"), ov);
     TrainerControl control;
-    g_control = &control;
-    std::signal(SIGINT, onInterrupt);
+    const StopSignals signals(control);
     ConsoleObserver observer;
     StudyRunner runner(cfg);
     runner.setReuseFinished(!args.has("fresh"));
@@ -129,10 +205,14 @@ int runStudy(int argc, char** argv)
         runner.setSeeds(seeds);
     }
     const StudyResult result = runner.run(&observer, &control);
-    g_control = nullptr;
+    if (result.stopped) {
+        // No table from a stopped study: it would mix finished and unfinished arms.
+        std::printf("\nstudy stopped; the same command continues it (finished runs are reused, a stopped one resumes)\n");
+        return StopSignals::exitStatus();
+    }
     std::printf("\n%s\n", result.markdown.c_str());
     std::printf("study written to %s\n", result.csvPath.c_str());
-    return result.stopped ? 130 : 0;
+    return 0;
 }
 
 } // namespace retort::cli

@@ -2,6 +2,7 @@
 
 #include "util/error.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace retort {
@@ -39,7 +40,7 @@ void BatchLoader::stop()
     m_threads.clear();
 }
 
-void BatchLoader::startEpoch(int epoch)
+void BatchLoader::startEpoch(int epoch, size_t firstBatch)
 {
     stop();
     m_epoch = epoch;
@@ -51,7 +52,8 @@ void BatchLoader::startEpoch(int epoch)
         for (size_t i = m_order.size(); i > 1; --i)
             std::swap(m_order[i - 1], m_order[static_cast<size_t>(rng.next() % i)]);
     }
-    m_claimed = m_delivered = 0;
+    // Every batch is a pure function of (seed, epoch, index): skipping needs no work.
+    m_claimed = m_delivered = std::min(firstBatch, batchesPerEpoch());
     m_ready.clear();
     m_error = nullptr;
     m_stop = false;

@@ -37,7 +37,8 @@ public:
     BatchLoader& operator=(const BatchLoader&) = delete;
 
     /// Begins an epoch (abandoning any unfinished one): order shuffled from (seed, epoch).
-    void startEpoch(int epoch);
+    /// Starts delivering `epoch` from batch `firstBatch` (a resumed run skips what it has done).
+    void startEpoch(int epoch, size_t firstBatch = 0);
     /// The next batch of the epoch; nullopt at its end or after stop().
     std::optional<TrainBatch> next();
     /// Cancels the work in flight and joins the workers; returns within about one image load.

@@ -1,6 +1,7 @@
 #include "data/dataconfig.h"
 
 #include "util/error.h"
+#include "util/yamlcheck.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -69,7 +70,8 @@ std::vector<std::string> readSplit(const YAML::Node& root, const char* key, cons
         if (!item.IsScalar())
             throw InputError(where(file, item) + ": '" + key + "' entries must be paths");
         const std::string path = resolve(base, item.as<std::string>());
-        if (!fs::exists(path))
+        std::error_code ec;
+        if (!fs::exists(path, ec))
             throw InputError(where(file, item) + ": '" + key + "' entry " + path + " does not exist");
         out.push_back(path);
     }
@@ -84,7 +86,14 @@ std::vector<std::string> readNames(const YAML::Node& root, const std::string& fi
         const YAML::Node nc = root["nc"];
         if (!nc)
             throw InputError(file + ": missing key 'names' (a list of class names or a {index: name} map)");
-        const int n = nc.as<int>();
+        int n = -1;
+        try {
+            n = nc.IsScalar() ? nc.as<int>() : -1;
+        } catch (const YAML::Exception&) {
+        }
+        if (n < 1 || n > 100000)
+            throw InputError(where(file, nc) + ": 'nc' must be an integer between 1 and 100000, got '" +
+                             (nc.IsScalar() ? nc.Scalar() : std::string("a non-scalar")) + "'");
         for (int i = 0; i < n; ++i)
             names.push_back("class_" + std::to_string(i));
         return names;
@@ -129,6 +138,8 @@ std::vector<std::string> readNames(const YAML::Node& root, const std::string& fi
     if (const YAML::Node nc = root["nc"]; nc && !nc.IsNull()) {
         int n = -1;
         try {
+            if (!nc.IsScalar())
+                throw YAML::Exception(nc.Mark(), "not a scalar");
             n = nc.as<int>();
         } catch (const YAML::Exception&) {
             throw InputError(where(file, nc) + ": 'nc' must be an integer");
@@ -144,7 +155,8 @@ std::vector<std::string> readNames(const YAML::Node& root, const std::string& fi
 
 DataConfig loadDataConfig(const std::string& yamlPath)
 {
-    if (!fs::is_regular_file(yamlPath))
+    std::error_code fsError;
+    if (!fs::is_regular_file(yamlPath, fsError))
         throw InputError(yamlPath + ": data YAML not found");
     YAML::Node root;
     try {
@@ -154,6 +166,7 @@ DataConfig loadDataConfig(const std::string& yamlPath)
     }
     if (!root.IsMap())
         throw InputError(yamlPath + ": a data YAML must be a map with train, val and names");
+    rejectDuplicateKeys(root, yamlPath);
 
     DataConfig cfg;
     cfg.yamlPath = yamlPath;
@@ -163,11 +176,21 @@ DataConfig loadDataConfig(const std::string& yamlPath)
         if (!p.IsScalar())
             throw InputError(where(yamlPath, p) + ": 'path' must be a directory");
         base = resolve(yamlDir, p.as<std::string>());
-        if (!fs::is_directory(base))
+        if (!fs::is_directory(base, fsError))
             throw InputError(where(yamlPath, p) + ": 'path' " + base.string() + " is not a directory");
     }
     cfg.root = base.lexically_normal().string();
     cfg.names = readNames(root, yamlPath);
+    if (const YAML::Node m = root["max_image_pixels"]; m && !m.IsNull()) {
+        long long v = -1;
+        try {
+            v = m.IsScalar() ? m.as<long long>() : -1;
+        } catch (const YAML::Exception&) {
+        }
+        if (v < 0)
+            throw InputError(where(yamlPath, m) + ": 'max_image_pixels' must be a non-negative integer (0: no limit)");
+        cfg.maxImagePixels = v;
+    }
     cfg.train = readSplit(root, "train", yamlPath, base, false);
     cfg.val = readSplit(root, "val", yamlPath, base, false);
     cfg.test = readSplit(root, "test", yamlPath, base, true);

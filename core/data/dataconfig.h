@@ -15,6 +15,8 @@ struct DataConfig
     std::vector<std::string> val;
     std::vector<std::string> test;
     std::vector<std::string> names;   ///< index -> class name (`names` as list or {i: name} map)
+    /// `max_image_pixels` (a Retort key, default 50 MP; 0 = no limit): larger images are skipped.
+    int64_t maxImagePixels = 50'000'000;
 
     int64_t nc() const { return static_cast<int64_t>(names.size()); }
 };

@@ -2,6 +2,7 @@
 
 #include "data/dataconfig.h"
 #include "util/error.h"
+#include "util/imageheader.h"
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -80,25 +81,41 @@ std::string parseRow(const std::vector<std::string>& cols, int64_t nc, ObjectLab
     return {};
 }
 
-ScanResult scanOne(const std::string& image, int64_t nc)
+ScanResult scanOne(const std::string& image, int64_t nc, int64_t maxPixels)
 {
     ScanResult r;
     r.record.image = image;
     r.record.labelFile = labelPathFor(image);
-    const cv::Mat img = cv::imread(image, cv::IMREAD_COLOR);
-    if (img.empty()) {
-        r.issues.push_back({image, 0, "unreadable or corrupt image, skipped"});
+    // The size from the header: decoding every image here costs its full bitmap (1.5 GB for one
+    // 20000x20000 PNG) for two numbers.
+    ImageHeader h = readImageHeader(image);
+    if (!h.supported) {
+        const cv::Mat img = cv::imread(image, cv::IMREAD_COLOR);
+        h.ok = !img.empty();
+        h.width = img.cols;
+        h.height = img.rows;
+    }
+    if (!h.ok) {
+        r.issues.push_back({image, 0, "unreadable or corrupt image" + (h.problem.empty() ? "" : " (" + h.problem + ")") +
+                                          ", skipped"});
         r.usable = false;
         return r;
     }
-    if (img.rows < kMinImageSide || img.cols < kMinImageSide) {
-        r.issues.push_back({image, 0, "image is " + std::to_string(img.cols) + "x" + std::to_string(img.rows) +
+    if (h.height < kMinImageSide || h.width < kMinImageSide) {
+        r.issues.push_back({image, 0, "image is " + std::to_string(h.width) + "x" + std::to_string(h.height) +
                                           ", under 10 pixels a side, skipped"});
         r.usable = false;
         return r;
     }
-    r.record.width = img.cols;
-    r.record.height = img.rows;
+    if (maxPixels > 0 && h.pixels() > maxPixels) {
+        r.issues.push_back({image, 0, "image is " + std::to_string(h.width) + "x" + std::to_string(h.height) + " (" +
+                                          std::to_string(h.pixels() / 1000000) + " MP), above max_image_pixels " +
+                                          std::to_string(maxPixels) + ", skipped"});
+        r.usable = false;
+        return r;
+    }
+    r.record.width = h.width;
+    r.record.height = h.height;
 
     const std::string& lf = r.record.labelFile;
     if (!fs::exists(lf))
@@ -159,13 +176,14 @@ std::string DatasetIndex::summary() const
     return s.str();
 }
 
-DatasetIndex scanDataset(const std::vector<std::string>& images, int64_t nc, const std::string& origin)
+DatasetIndex scanDataset(const std::vector<std::string>& images, int64_t nc, const std::string& origin,
+                         int64_t maxImagePixels)
 {
     std::vector<ScanResult> results(images.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
         for (size_t i; (i = next.fetch_add(1)) < images.size();)
-            results[i] = scanOne(images[i], nc);
+            results[i] = scanOne(images[i], nc, maxImagePixels);
     };
     const unsigned n = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
     std::vector<std::thread> pool;

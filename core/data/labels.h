@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,17 @@ struct DatasetIndex
     std::string summary() const;
 };
 
-/// Reads labels for `images` and validates them: unreadable or corrupt images are skipped;
+/// Images above this many pixels are skipped by default (a decompression bomb, or a scan no
+/// detector trains on): 50 MP.
+constexpr int64_t kDefaultMaxImagePixels = 50'000'000;
+
+/// Reads labels for `images` and validates them: image sizes come from the file headers (no
+/// pixel is decoded); unreadable, corrupt or truncated images and those above `maxImagePixels`
+/// (0: no limit) are skipped;
 /// wrong column counts, class ids outside [0, nc), coordinates outside [0, 1] beyond a small
 /// tolerance and binary garbage drop the offending line (or file); duplicate rows are removed.
 /// Each problem is recorded once in `issues`. Throws InputError when no usable image remains.
-DatasetIndex scanDataset(const std::vector<std::string>& images, int64_t nc, const std::string& origin);
+DatasetIndex scanDataset(const std::vector<std::string>& images, int64_t nc, const std::string& origin,
+                         int64_t maxImagePixels = kDefaultMaxImagePixels);
 
 } // namespace retort

@@ -132,11 +132,14 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
         lines.push_back("loc KD (DFL bins): weight " + num(s.loc.weight) + ", temperature " + num(s.loc.temperature) +
                         ", " + sched.describe());
     }
-    if (s.logitOn || s.locOn) {
-        const std::string key = s.logitOn ? "distill.logit" : "distill.loc";
+    if (s.ladOn)
+        lines.push_back("label assignment by the teacher (lad): the task loss matches ground truth to anchors by the "
+                        "teacher's class scores and boxes");
+    if (s.logitOn || s.locOn || s.ladOn) {
+        const std::string key = s.logitOn ? "distill.logit" : s.locOn ? "distill.loc" : "arm term 'lad'";
         if (teacher.nc() != student.nc())
             throw InputError(key + ": the teacher has " + std::to_string(teacher.nc()) + " classes and the student " +
-                             std::to_string(student.nc()) + "; logit and loc KD need equal class counts");
+                             std::to_string(student.nc()) + "; logit, loc KD and lad need equal class counts");
         if (teacher.detectHead()->regMax() != m_regMax)
             throw InputError(key + ": the teacher's reg_max " + std::to_string(teacher.detectHead()->regMax()) +
                              " differs from the student's " + std::to_string(m_regMax));

@@ -62,6 +62,8 @@ public:
                                  int64_t imageH, int64_t imageW);
     /// Whether any pair has an adapter, projector, generator or GcBlock.
     bool hasTrainableFeatureParts() const;
+    /// Whether the task loss should assign labels by the teacher's head maps (arm term `lad`).
+    bool assignsByTeacher() const { return m_settings.ladOn; }
 
 private:
     /// One unweighted feature loss per pair, in m_pairs order (mgd advances its generator).

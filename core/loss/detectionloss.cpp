@@ -13,6 +13,14 @@ DetectionLoss::DetectionLoss(int64_t nc, std::vector<double> strides, int64_t re
 
 namespace {
 
+std::string shapeString(const torch::Tensor& t)
+{
+    std::string s = "(";
+    for (int64_t d = 0; d < t.dim(); ++d)
+        s += (d ? ", " : "") + std::to_string(t.size(d));
+    return s + ")";
+}
+
 /// (M, 6) rows [img, cls, x, y, w, h] -> (B, maxPerImage, 5) [cls, x1, y1, x2, y2] in pixels.
 torch::Tensor padTargets(const DetectionTargets& t, int64_t batchSize, const torch::Tensor& scale,
                          const torch::TensorOptions& opts)
@@ -55,7 +63,8 @@ FlatHeadOutput flattenHeadMaps(const std::vector<torch::Tensor>& maps, int64_t n
             cat.narrow(1, 4 * regMax, nc).permute({0, 2, 1}).contiguous()};
 }
 
-DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets) const
+DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets,
+                                              const std::vector<torch::Tensor>* assignMaps) const
 {
     const int64_t b = maps[0].size(0);
     std::vector<std::pair<int64_t, int64_t>> sizes;
@@ -77,12 +86,28 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
 
     // DFL decode: softmax over bins, expectation with 0..reg_max-1.
     const auto proj = torch::arange(m_regMax, opts);
-    const auto dist = predDistri.view({b, -1, 4, m_regMax}).softmax(3).matmul(proj);
-    const auto predBboxes = dist2bbox(dist, anchors.points, false, -1); // grid units, xyxy
+    const auto decode = [&](const torch::Tensor& distri) {
+        return dist2bbox(distri.view({b, -1, 4, m_regMax}).softmax(3).matmul(proj), anchors.points, false, -1);
+    };
+    const auto predBboxes = decode(predDistri); // grid units, xyxy
 
+    torch::Tensor assignScores = predScores.detach();
+    torch::Tensor assignBboxes = predBboxes.detach();
+    if (assignMaps) {
+        if (assignMaps->size() != maps.size())
+            throw std::invalid_argument("DetectionLoss: the assignment maps have " + std::to_string(assignMaps->size()) +
+                                        " levels, the student's " + std::to_string(maps.size()));
+        for (size_t l = 0; l < maps.size(); ++l)
+            if ((*assignMaps)[l].sizes() != maps[l].sizes())
+                throw std::invalid_argument("DetectionLoss: assignment map " + std::to_string(l) + " is " +
+                                            shapeString((*assignMaps)[l]) + ", the student's " + shapeString(maps[l]));
+        const FlatHeadOutput other = flattenHeadMaps(*assignMaps, m_nc, m_regMax);
+        assignScores = other.scores.detach().to(predScores.dtype());
+        assignBboxes = decode(other.distri.detach().to(predDistri.dtype()));
+    }
     DetectionLossOutput out;
-    out.assigned = m_assigner(predScores.detach().sigmoid(), predBboxes.detach() * anchors.strides,
-                              anchors.points * anchors.strides, gtLabels, gtBboxes, maskGt);
+    out.assigned = m_assigner(assignScores.sigmoid(), assignBboxes * anchors.strides, anchors.points * anchors.strides,
+                              gtLabels, gtBboxes, maskGt);
     const auto& a = out.assigned;
     const auto targetScores = a.targetScores.to(predScores.dtype());
     const double tss = std::max(targetScores.sum().item<double>(), 1.0);

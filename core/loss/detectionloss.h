@@ -65,7 +65,12 @@ public:
     DetectionLoss(int64_t nc, std::vector<double> strides, int64_t regMax = 16, DetectionLossHyp hyp = {});
 
     /// maps: per-level raw head maps (B, 4*reg_max + nc, H, W) as DetectionModel::forwardMaps returns.
-    DetectionLossOutput operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets) const;
+    /// assignMaps, when given, are another head's maps of the same shapes (a teacher's): the
+    /// assigner then matches the ground truth to anchors by *their* scores and boxes instead
+    /// of the student's own (label assignment distillation, Nguyen et al., WACV 2022); the
+    /// losses are still the student's.
+    DetectionLossOutput operator()(const std::vector<torch::Tensor>& maps, const DetectionTargets& targets,
+                                   const std::vector<torch::Tensor>* assignMaps = nullptr) const;
 
     const DetectionLossHyp& hyp() const { return m_hyp; }
 

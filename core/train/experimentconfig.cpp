@@ -5,6 +5,11 @@
 #include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/resources.h"
+#include "util/yamlcheck.h"
+
+#include <c10/core/Device.h>
+#include <c10/util/Exception.h>
+#include <torch/cuda.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -40,6 +45,10 @@ std::string expandEnv(const std::string& s)
     return out + s.substr(last);
 }
 
+/// Key paths set by `key=value` overrides while one experiment is parsed, with the override's
+/// text: their nodes carry no position in the file, so errors name the override instead.
+thread_local const std::map<std::string, std::string>* t_overridden = nullptr;
+
 /// Reads one YAML mapping against a fixed set of keys and reports problems with file:line.
 class Section
 {
@@ -51,10 +60,17 @@ public:
             fail(m_node, "expected a mapping of keys");
     }
 
+    std::string where(const YAML::Node& at, const std::string& keyPath) const
+    {
+        if (t_overridden)
+            if (const auto it = t_overridden->find(keyPath); it != t_overridden->end())
+                return m_origin + ": override '" + it->second + "'";
+        return at.Mark().is_null() ? m_origin : m_origin + ":" + std::to_string(at.Mark().line + 1);
+    }
+
     [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const
     {
-        const std::string where = at.Mark().is_null() ? m_origin : m_origin + ":" + std::to_string(at.Mark().line + 1);
-        throw InputError(where + ": " + (m_path.empty() ? std::string() : "'" + m_path + "': ") + what);
+        throw InputError(where(at, m_path) + ": " + (m_path.empty() ? std::string() : "'" + m_path + "': ") + what);
     }
 
     std::string keyPath(const std::string& key) const { return m_path.empty() ? key : m_path + "." + key; }
@@ -63,7 +79,7 @@ public:
     {
         m_known.insert(key);
         if (!m_node || !m_node.IsMap())
-            return YAML::Node();
+            return YAML::Node(YAML::NodeType::Undefined); // absent, not an explicit empty value
         return m_node[key];
     }
 
@@ -71,8 +87,16 @@ public:
     void get(const std::string& key, T& out, const char* expected)
     {
         const YAML::Node n = child(key);
-        if (!n || n.IsNull())
+        if (!n)
             return;
+        if (n.IsNull()) {
+            // An empty value's own mark is the next token's line: name the key's line.
+            YAML::Node at = n;
+            for (const auto& kv : m_node)
+                if (kv.first.IsScalar() && kv.first.Scalar() == key)
+                    at = kv.first;
+            failKey(at, key, std::string("has no value (expected ") + expected + "; leave the key out for the default)");
+        }
         try {
             if (!n.IsScalar())
                 throw YAML::Exception(n.Mark(), "not a scalar");
@@ -86,6 +110,8 @@ public:
     {
         const YAML::Node n = child(key);
         get(key, out, "a number");
+        if (n && !std::isfinite(out))
+            failKey(n, key, "must be a finite number, got '" + text(n) + "'");
         if (n && !n.IsNull() && (out < min || out > max || (minExclusive && out <= min))) {
             std::ostringstream s;
             s << "must be " << (minExclusive ? "> " : ">= ") << min;
@@ -125,8 +151,7 @@ public:
 
     [[noreturn]] void failKey(const YAML::Node& at, const std::string& key, const std::string& what) const
     {
-        const std::string where = at.Mark().is_null() ? m_origin : m_origin + ":" + std::to_string(at.Mark().line + 1);
-        throw InputError(where + ": '" + keyPath(key) + "' " + what);
+        throw InputError(where(at, keyPath(key)) + ": '" + keyPath(key) + "' " + what);
     }
 
     /// Every key present must have been asked for.
@@ -270,8 +295,10 @@ void readFeatureNode(const YAML::Node& node, const std::string& origin, FeatureK
     s.checkUnknown();
 }
 
-/// Applies `key=value` overrides to the YAML tree before validation.
-void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
+/// Applies `key=value` overrides to the YAML tree before validation; records each key path in
+/// `applied` for error messages.
+void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides, const std::string& origin,
+                    std::map<std::string, std::string>& applied)
 {
     static const std::set<std::string> kTopLevel = {"name", "data", "teacher", "student", "train", "distill",
                                                     "arms", "project", "synth", "arm", "run"};
@@ -287,10 +314,22 @@ void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
             parts.push_back(p);
         if (parts.size() == 1 && !kTopLevel.count(parts[0]))
             parts.insert(parts.begin(), "train");
-        YAML::Node node = root;
+        if (value.find_first_not_of(" \t") == std::string::npos)
+            throw InputError("override '" + o + "': empty value (give key=value, or leave the key out for the default)");
+        for (const auto& p : parts)
+            if (p.empty())
+                throw InputError("override '" + o + "': empty key component in '" + key + "'");
+        std::string path;
         std::vector<YAML::Node> chain{root};
         for (size_t i = 0; i + 1 < parts.size(); ++i) {
+            path += (i ? "." : "") + parts[i];
             YAML::Node next = chain.back()[parts[i]];
+            if (next && !next.IsNull() && !next.IsMap()) {
+                const std::string at = next.Mark().is_null() ? origin : origin + ":" + std::to_string(next.Mark().line + 1);
+                throw InputError(at + ": override '" + o + "': '" + path + "' is " +
+                                 (next.IsSequence() ? "a list" : "the value '" + next.Scalar() + "'") +
+                                 ", not a mapping with a key '" + parts[i + 1] + "'");
+            }
             if (!next || next.IsNull())
                 chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
             chain.push_back(chain.back()[parts[i]]);
@@ -300,6 +339,10 @@ void applyOverrides(YAML::Node& root, const std::vector<std::string>& overrides)
         } catch (const YAML::Exception&) {
             chain.back()[parts.back()] = value;
         }
+        std::string full;
+        for (const auto& p : parts)
+            full += (full.empty() ? "" : ".") + p;
+        applied[full] = o;
     }
 }
 
@@ -312,6 +355,7 @@ const std::vector<std::string>& armTerms()
         for (const auto& type : featureKdTypes())
             terms.push_back(type);
         terms.emplace_back("relation");
+        terms.emplace_back("lad");
         return terms;
     }();
     return kTerms;
@@ -378,7 +422,14 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
         root = YAML::Node(YAML::NodeType::Map);
     if (!root.IsMap())
         throw InputError(origin + ": expected an experiment mapping (name, data, teacher, student, train, distill, arms)");
-    applyOverrides(root, overrides);
+    rejectDuplicateKeys(root, origin);
+    std::map<std::string, std::string> overridden;
+    applyOverrides(root, overrides, origin, overridden);
+    struct OverrideScope
+    {
+        explicit OverrideScope(const std::map<std::string, std::string>* m) { t_overridden = m; }
+        ~OverrideScope() { t_overridden = nullptr; }
+    } scope(&overridden);
 
     ExperimentConfig c;
     c.sourcePath = origin;
@@ -459,6 +510,16 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
             t.getInt("workers", s.workers, 0, 64);
             t.getInt("threads", s.threads, 0, 1024);
             t.get("device", s.device, "cpu or cuda:N");
+            try {
+                const c10::Device dev(s.device);
+                if (dev.is_cuda() && !torch::cuda::is_available())
+                    t.failKey(t.child("device"), "device",
+                              "'" + s.device + "': this libtorch build has no CUDA or no GPU is visible (use cpu)");
+                if (!dev.is_cpu() && !dev.is_cuda())
+                    t.failKey(t.child("device"), "device", "'" + s.device + "': expected cpu or cuda:N");
+            } catch (const c10::Error&) {
+                t.failKey(t.child("device"), "device", "expected cpu or cuda:N, got '" + s.device + "'");
+            }
             t.getInt("close_mosaic", s.closeMosaic, 0, 100000);
             t.getInt("patience", s.patience, 0, 1 << 30);
             t.get("pretrained", s.pretrained, "true or false");
@@ -541,8 +602,12 @@ ExperimentConfig parseExperiment(const std::string& yamlText, const std::string&
         throw InputError(origin + ": 'data' is required (an Ultralytics data YAML)");
     if (c.student.empty())
         throw InputError(origin + ": 'student' is required ({weights: …} or {arch: yolov8n.yaml})");
-    for (const auto& arm : c.arms)
-        armConfig(c, arm); // validates the arm names now, not hours later
+    // Validates the arm names now, not hours later. A teacher's own run (trained or fine-tuned
+    // inside a study) has no teacher of its own, yet its saved args.yaml keeps the study's arms:
+    // those are the study's to run, not this run's.
+    if (c.arm != "teacher")
+        for (const auto& arm : c.arms)
+            armConfig(c, arm);
     if (c.arm != "baseline")
         c = armConfig(c, c.arm); // a saved args.yaml names the arm it ran
     (void)baseDir;
@@ -583,7 +648,7 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
     ExperimentConfig c = base;
     c.arm = arm;
     auto& d = c.distill;
-    d.logitOn = d.locOn = d.featureOn = d.relationOn = false;
+    d.logitOn = d.locOn = d.featureOn = d.relationOn = d.ladOn = false;
     if (arm == "baseline" || arm == "teacher")
         return c;
     if (!base.hasTeacher())
@@ -596,6 +661,8 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
             d.locOn = true;
         else if (term == "relation")
             d.relationOn = true;
+        else if (term == "lad")
+            d.ladOn = true;
         else if (term == "feature")
             d.featureOn = true;
         else if (contains(featureKdTypes(), term)) {

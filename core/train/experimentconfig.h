@@ -146,6 +146,9 @@ struct DistillSettings
     FeatureKdSettings feature;
     RelationKdSettings relation;
     bool logitOn = false, locOn = false, featureOn = false, relationOn = false; ///< which terms an arm uses
+    /// Arm term `lad`: the task loss assigns ground truth to anchors by the teacher's predictions
+    /// (label assignment distillation); no weight of its own.
+    bool ladOn = false;
 };
 
 /// An experiment: data, teacher, student, training, distillation, and the arms of a study.
@@ -173,7 +176,10 @@ struct ExperimentConfig
     /// experiment's distill settings, whichever arm runs, so that every arm, the baseline
     /// included, is compared over the same epochs. 0 without a teacher.
     int bestFromEpoch() const;
-    bool distills() const { return distill.logitOn || distill.locOn || distill.featureOn || distill.relationOn; }
+    bool distills() const
+    {
+        return distill.logitOn || distill.locOn || distill.featureOn || distill.relationOn || distill.ladOn;
+    }
     std::string runDir() const;       ///< <project>/<name>/<run name, default the arm>
     std::string studyDir() const;     ///< <project>/<name>
 };
@@ -194,7 +200,7 @@ ExperimentConfig loadExperiment(const std::string& path, const std::vector<std::
 std::string experimentToYaml(const ExperimentConfig& config);
 
 /// The config of one arm: "baseline" turns every KD term off; otherwise the '+'-joined terms
-/// (logit, loc, feature, mse, at, cwd, mgd, relation) are on, a feature type naming the
+/// (logit, loc, feature, mse, at, cwd, mgd, pkd, score_l2, fgd, relation, lad) are on, a feature type naming the
 /// feature method. Throws InputError for an unknown term.
 ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm);
 

@@ -19,9 +19,10 @@ public:
     void writeArgs(const std::string& yaml) const;
     void appendStep(const StepMetrics& step);
     void addEpoch(const EpochMetrics& epoch, const ValMetrics* val);
-    /// Resuming: keeps the first `epochs` rows of an existing results.csv and the events up to
-    /// `step`, dropping what a killed run wrote after its last checkpoint.
-    void restore(int epochs, long long step);
+    /// Resuming: keeps the first `epochs` rows of an existing results.csv and the events before
+    /// `step` (the first step the resumed run takes), each step once, dropping what a killed run
+    /// wrote after its last checkpoint. Returns one warning per damaged line dropped.
+    std::vector<std::string> restore(int epochs, long long step);
 
     std::string resultsHeader() const;
     const std::string& runDir() const { return m_runDir; }

@@ -15,7 +15,12 @@
 #include "train/optimizerfactory.h"
 #include "train/runlogger.h"
 #include "util/error.h"
+#include "util/runlock.h"
+#include "util/testhook.h"
 #include "util/threads.h"
+#include "util/yamlcheck.h"
+
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
 #include <cmath>
@@ -102,6 +107,10 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
     RunSummary summary;
     summary.runDir = cfg.runDir();
     try {
+        // Before anything touches the directory: one trainer per run, for the process's life.
+        const RunLock runLock(cfg.runDir());
+        for (const auto& line : recoverCheckpoint(cfg.runDir()))
+            log("recovery: " + line);
         configureThreads(t.threads);
         const torch::Device device(t.device);
         torch::manual_seed(t.seed);
@@ -110,8 +119,8 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         const DataConfig data = loadDataConfig(cfg.data);
         const auto trainImages = splitImages(data, "train", t.trainSubset, "train.train_subset");
         const auto valImages = splitImages(data, t.split, t.valSubset, "train.val_subset");
-        DatasetIndex trainIndex = scanDataset(trainImages, data.nc(), cfg.data + " (train)");
-        DatasetIndex valIndex = scanDataset(valImages, data.nc(), cfg.data + " (" + t.split + ")");
+        DatasetIndex trainIndex = scanDataset(trainImages, data.nc(), cfg.data + " (train)", data.maxImagePixels);
+        DatasetIndex valIndex = scanDataset(valImages, data.nc(), cfg.data + " (" + t.split + ")", data.maxImagePixels);
         for (const auto& issue : trainIndex.issues)
             log("warning: " + issue.text());
         log("train: " + trainIndex.summary());
@@ -148,7 +157,17 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
 
         Distiller distiller{nullptr};
         if (distilling) {
-            distiller = Distiller(cfg.distill, *m_teacher->model, *model, t.epochs, t.seed);
+            try {
+                distiller = Distiller(cfg.distill, *m_teacher->model, *model, t.epochs, t.seed);
+            } catch (const InputError& e) {
+                // The tapped layers are checked against the models only now: name where they
+                // were set (file:line), as a parse error would.
+                static const std::string kLayers = "distill.feature.layers";
+                const std::string what = e.what();
+                if (what.rfind(kLayers, 0) != 0)
+                    throw;
+                throw InputError(yamlKeyLocation(cfg.sourcePath, kLayers) + ": " + what);
+            }
             distiller->to(device);
             const ModelInfo ti = modelInfo(*m_teacher->model, t.imgsz);
             const ModelInfo si = modelInfo(*model, t.imgsz);
@@ -186,17 +205,26 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         // Resume.
         TrainProgress progress;
         const std::string statePath = (fs::path(cfg.runDir()) / "weights" / "last.state").string();
-        if (m_resume && fs::exists(statePath)) {
+        const bool resumed = m_resume && fs::exists(statePath);
+        if (resumed) {
             progress = loadCheckpoint(statePath, *model, ema, *groups.optimizer, distiller ? distiller.ptr().get() : nullptr);
-            logger.restore(progress.epoch, progress.step);
+            if (progress.batch > nb || progress.epoch > t.epochs)
+                throw InputError(statePath + ": the checkpoint is at epoch " + std::to_string(progress.epoch + 1) +
+                                 ", batch " + std::to_string(progress.batch) + ", beyond this run's " +
+                                 std::to_string(t.epochs) + " epochs of " + std::to_string(nb) + " batches");
+            for (const auto& w : logger.restore(progress.epoch, progress.step))
+                log("warning: " + w);
             summary.bestMap50 = progress.bestMap50;
             summary.bestMap50_95 = progress.bestMap50_95;
-            log("resuming " + statePath + " at epoch " + std::to_string(progress.epoch + 1) + ", batch " +
-                std::to_string(progress.batch + 1));
+            log("resuming " + statePath + " at epoch " + std::to_string(progress.epoch + 1) +
+                (progress.batch >= nb ? ", validation" : ", batch " + std::to_string(progress.batch + 1)));
         } else {
+            if (m_resume)
+                log("no checkpoint in " + cfg.runDir() + " yet (stopped before the first one): starting from the beginning");
             std::error_code ec;
             fs::remove((fs::path(cfg.runDir()) / "events.jsonl"), ec);
             fs::remove((fs::path(cfg.runDir()) / "results.csv"), ec);
+            removeCheckpoint(cfg.runDir());
         }
         logger.writeArgs(experimentToYaml(cfg));
 
@@ -239,27 +267,72 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         const long long totalSteps = static_cast<long long>(t.epochs) * nb;
         const std::vector<int> studentTaps = distiller ? distiller->studentLayers() : std::vector<int>{};
         const std::vector<int> teacherTaps = distiller ? distiller->teacherLayers() : std::vector<int>{};
-        long long lastOptStep = progress.step - 1;
+        long long lastOptStep = progress.lastOptStep;
         bool stopped = false;
+        auto checkpoint = [&](TrainProgress p, bool best) {
+            p.lastOptStep = lastOptStep;
+            const auto paths = saveCheckpoint(cfg, *model, ema, *groups.optimizer,
+                                              distiller ? distiller.ptr().get() : nullptr, student.names, p, best);
+            progress.generation = paths.generation;
+            summary.lastWeights = paths.weights;
+            return paths;
+        };
+        if (ctl.stopRequested()) {
+            // Stopped while preparing (or in the adapter warm-up): no step taken since the last
+            // checkpoint, so there is nothing new to save; a resume starts where that one is.
+            log(resumed ? "stopped before the first step; the checkpoint on disk is unchanged"
+                        : "stopped before the first step; nothing to save (a resume starts from the beginning)");
+            setState(RunState::Stopping);
+            stopped = true;
+        }
+        // A stop between steps: `done` batches of `epoch` are in the weights (a partial
+        // accumulation is saved with its gradients, not stepped early, so the resumed run steps
+        // where the uninterrupted one does); done == nb means "validation pending".
+        auto stopCheckpoint = [&](int epoch, int done, const LossMap& sums, int count) {
+            setState(RunState::Stopping);
+            TrainProgress p = progress;
+            p.epoch = epoch;
+            p.batch = done;
+            p.step = static_cast<long long>(epoch) * nb + done;
+            p.epochSums = sums;
+            p.epochCount = count;
+            const auto paths = checkpoint(p, false);
+            obs.onCheckpoint({epoch, paths.weights, false});
+            stopped = true;
+        };
 
         for (int epoch = progress.epoch; epoch < t.epochs && !stopped; ++epoch) {
-            setState(RunState::Training);
             model->train();
             if (distiller)
                 distiller->train();
             if (t.mosaic > 0 && epoch == t.epochs - t.closeMosaic)
                 log("closing dataloader mosaic");
-            loader.startEpoch(epoch);
-            const int firstBatch = epoch == progress.epoch ? progress.batch : 0;
-            for (int skip = 0; skip < firstBatch; ++skip)
-                loader.next(); // same data order as the uninterrupted run
-            LossMap epochSums;
-            int epochCount = 0;
+            const bool resumedEpoch = resumed && epoch == progress.epoch;
+            const int firstBatch = resumedEpoch ? progress.batch : 0;
+            if (firstBatch < nb)
+                loader.startEpoch(epoch, static_cast<size_t>(firstBatch)); // same data order as the uninterrupted run
+            // The epoch's means cover every batch of it, those before a resume included.
+            if (firstBatch > 0) // the lr/pg* of a resumed epoch's row are those of its last step so far
+                for (size_t g = 0; g < groups.count(); ++g) {
+                    const long long ni = static_cast<long long>(epoch) * nb + firstBatch - 1;
+                    groups.setLrMomentum(g, schedule.lr(static_cast<int>(g), ni, epoch), schedule.momentum(ni));
+                }
+            LossMap epochSums = resumedEpoch ? progress.epochSums : LossMap{};
+            int epochCount = resumedEpoch ? progress.epochCount : 0;
             const auto epochStart = Clock::now();
             auto stepStart = Clock::now();
             for (int i = firstBatch; i < nb; ++i) {
-                if (ctl.waitWhilePaused())
-                    setState(RunState::Training);
+                // Pause between steps, as a state of its own: the UI mirrors it, and nothing
+                // (a new epoch, the end of a validation) overwrites it while it lasts.
+                if (ctl.pauseRequested()) {
+                    setState(RunState::Paused);
+                    ctl.waitWhilePaused();
+                    if (ctl.stopRequested()) {
+                        stopCheckpoint(epoch, i, epochSums, epochCount);
+                        break;
+                    }
+                }
+                setState(RunState::Training);
                 std::optional<TrainBatch> batch = loader.next();
                 if (!batch)
                     break;
@@ -272,7 +345,14 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 DetectionTargets targets{batch->batchIdx.to(device), batch->cls.to(device), batch->bboxes.to(device)};
                 FeatureTaps sTaps;
                 const auto maps = model->forwardMaps(images, studentTaps, &sTaps);
-                DetectionLossOutput lossOut = criterion(maps, targets);
+                FeatureTaps tTaps;
+                std::vector<torch::Tensor> tMaps;
+                if (distiller) {
+                    torch::NoGradGuard noGrad;
+                    tMaps = m_teacher->model->forwardMaps(images, teacherTaps, &tTaps);
+                }
+                DetectionLossOutput lossOut =
+                    criterion(maps, targets, distiller && distiller->assignsByTeacher() ? &tMaps : nullptr);
                 torch::Tensor total = lossOut.total;
                 LossMap values;
                 const auto items = lossOut.items.to(torch::kCPU);
@@ -280,12 +360,6 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 values["cls"] = items[1].item<double>();
                 values["dfl"] = items[2].item<double>();
                 if (distiller) {
-                    FeatureTaps tTaps;
-                    std::vector<torch::Tensor> tMaps;
-                    {
-                        torch::NoGradGuard noGrad;
-                        tMaps = m_teacher->model->forwardMaps(images, teacherTaps, &tTaps);
-                    }
                     const double epochProgress = epoch + static_cast<double>(i) / nb;
                     KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, lossOut, epochProgress, &targets);
                     total = total + kd.total * static_cast<double>(images.size(0));
@@ -329,28 +403,10 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 sm.etaSeconds = elapsed / stepsThisSession * static_cast<double>(totalSteps - ni - 1);
                 logger.appendStep(sm);
                 obs.onStep(sm);
+                testKillPoint("step");
 
                 if (ctl.stopRequested()) {
-                    // Finish the accumulation so that the saved state has no pending gradients.
-                    if (ni != lastOptStep) {
-                        groups.step(t.maxGradNorm);
-                        ema.update(*model);
-                        lastOptStep = ni;
-                    }
-                    setState(RunState::Stopping);
-                    TrainProgress p = progress;
-                    p.epoch = epoch;
-                    p.batch = i + 1;
-                    p.step = ni + 1;
-                    if (p.batch >= nb) {
-                        p.epoch += 1;
-                        p.batch = 0;
-                    }
-                    const auto paths = saveCheckpoint(cfg, *model, ema, *groups.optimizer,
-                                                      distiller ? distiller.ptr().get() : nullptr, student.names, p, false);
-                    obs.onCheckpoint({epoch, paths.weights, false});
-                    summary.lastWeights = paths.weights;
-                    stopped = true;
+                    stopCheckpoint(epoch, i + 1, epochSums, epochCount);
                     break;
                 }
             }
@@ -372,7 +428,21 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
             bool validated = false;
             if (t.val || epoch == t.epochs - 1) {
                 setState(RunState::Validating);
-                ValResult vr = validator.run(*ema.model(), valIndex.images, {}, ctl.stopFlag());
+                // A validation-pending checkpoint is the moment before validation: the validator
+                // draws from the global generator (its fused copy is built with random init), so
+                // an aborted validation must not leave its draws in the saved RNG state.
+                const torch::Tensor rngBeforeVal = at::detail::getDefaultCPUGenerator().get_state();
+                ValResult vr = validator.run(*ema.model(), valIndex.images,
+                                             [](int, int) { testKillPoint("val-batch"); }, ctl.stopFlag());
+                if (ctl.stopRequested()) {
+                    // The validator returned early: its metrics cover part of the images. They
+                    // never reach results.csv or best; the checkpoint says "validation pending".
+                    log("stopped during validation: its partial metrics are discarded; a resume validates again");
+                    at::Generator cpuGen = at::detail::getDefaultCPUGenerator();
+                    cpuGen.set_state(rngBeforeVal);
+                    stopCheckpoint(epoch, nb, epochSums, epochCount);
+                    break;
+                }
                 vm.precision = vr.metrics.precision;
                 vm.recall = vr.metrics.recall;
                 vm.map50 = vr.metrics.map50;
@@ -394,17 +464,23 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                     fmt("  mAP50 %.3f  mAP50-95 %.3f", vm.map50, vm.map50_95));
             }
             logger.addEpoch(em, validated ? &vm : nullptr);
+            testKillPoint("epoch-end");
             TrainProgress p = progress;
             p.epoch = epoch + 1;
             p.batch = 0;
             p.step = static_cast<long long>(epoch + 1) * nb;
-            const auto paths = saveCheckpoint(cfg, *model, ema, *groups.optimizer,
-                                              distiller ? distiller.ptr().get() : nullptr, student.names, p, vm.best);
+            p.epochSums.clear();
+            p.epochCount = 0;
+            const auto paths = checkpoint(p, vm.best);
             obs.onCheckpoint({epoch, paths.weights, false});
             if (vm.best)
                 obs.onCheckpoint({epoch, paths.best, true});
-            summary.lastWeights = paths.weights;
             summary.epochsDone = epoch + 1;
+            if (ctl.stopRequested() && epoch + 1 < t.epochs) {
+                // Asked to stop while the epoch closed: that checkpoint is the stop's.
+                setState(RunState::Stopping);
+                stopped = true;
+            }
         }
         summary.stopped = stopped;
         summary.bestFitness = progress.bestFitness;

@@ -1,6 +1,7 @@
 #include "util/atomicfile.h"
 
 #include "util/error.h"
+#include "util/testhook.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -39,13 +40,40 @@ void writeFileAtomic(const std::string& path, const std::string& data)
         }
         done += static_cast<size_t>(n);
     }
-    ::fsync(fd);
-    ::close(fd);
+    testKillPoint("write");
+    // Data first, then the name: a crash after the rename must not expose an empty file.
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        const std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        throw Error(path + ": cannot flush to disk (" + why + ")");
+    }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const std::string why = std::strerror(errno);
         ::unlink(tmp.c_str());
         throw Error(path + ": cannot rename into place (" + why + ")");
     }
+    syncDirectory(target.has_parent_path() ? target.parent_path().string() : std::string("."));
+}
+
+void syncDirectory(const std::string& dir)
+{
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        throw Error(dir + ": cannot open the directory to sync it (" + std::strerror(errno) + ")");
+    const int rc = ::fsync(fd);
+    const int why = errno;
+    ::close(fd);
+    // Some file systems cannot sync a directory (EINVAL); the rename is as durable as they allow.
+    if (rc != 0 && why != EINVAL && why != EROFS)
+        throw Error(dir + ": cannot sync the directory (" + std::strerror(why) + ")");
+}
+
+void renameDurable(const std::string& from, const std::string& to)
+{
+    if (std::rename(from.c_str(), to.c_str()) != 0)
+        throw Error(to + ": cannot rename " + from + " into place (" + std::strerror(errno) + ")");
+    const fs::path target(to);
+    syncDirectory(target.has_parent_path() ? target.parent_path().string() : std::string("."));
 }
 
 std::string readFile(const std::string& path)

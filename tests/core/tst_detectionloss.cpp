@@ -36,6 +36,8 @@ private slots:
     void fullPipeline_data();
     void fullPipeline();
     void emptyTargets();
+    void assignsByOtherMaps();
+    void assignMapsMustMatch();
 
 private:
     DetectionTargets targets() const;
@@ -176,6 +178,50 @@ void TestDetectionLoss::emptyTargets()
     QVERIFY(maps[0].grad().defined());
     QVERIFY(maps[0].grad().narrow(1, 64, 3).abs().sum().item<float>() > 0); // class logits pushed down
     QCOMPARE(maps[0].grad().narrow(1, 0, 64).abs().sum().item<float>(), 0.f);
+}
+
+void TestDetectionLoss::assignsByOtherMaps()
+{
+    // Label assignment distillation: the student's maps are scored, but the assignment is
+    // Ultralytics' own on the stored yolov8n maps (the "teacher" here).
+    RETORT_REQUIRE_SHARED_DATA();
+    const auto ref = readSafetensors(test::sharedPath("reference/loss/yolov8n_assigner.safetensors"));
+    auto teacher = storedMaps(true);
+    torch::manual_seed(3);
+    std::vector<torch::Tensor> student;
+    for (const auto& m : teacher)
+        student.push_back((m.detach() * 0.5 + torch::randn_like(m)).set_requires_grad(true));
+    const DetectionLoss loss(80, {8, 16, 32});
+    const auto own = loss(student, targets());
+    const auto out = loss(student, targets(), &teacher);
+    const auto fg = ref.at("fg_mask", "ref").to(torch::kBool);
+    QVERIFY(torch::equal(out.assigned.fgMask, fg));
+    QVERIFY(!torch::equal(own.assigned.fgMask, fg)); // the student's own assignment differs, so the test can fail
+    QVERIFY(torch::equal(out.assigned.targetGtIdx.index({fg}), ref.at("target_gt_idx", "ref").to(torch::kLong).index({fg})));
+    QVERIFY(relMaxErr(std::get<0>(out.assigned.targetScores.max(-1)), ref.at("target_scores_fg", "ref")) < 1e-4);
+    // The losses are the student's: not the teacher's values, and gradients reach only the student.
+    const YAML::Node run = m_json["runs"]["yolov8n_bn_train"];
+    QVERIFY(relErr(out.items[1].item<double>(), run["loss_items"]["cls"].as<double>()) > 0.05);
+    out.total.backward();
+    QVERIFY(student[0].grad().defined() && student[0].grad().abs().sum().item<double>() > 0);
+    for (const auto& m : teacher)
+        QVERIFY(!m.grad().defined());
+}
+
+void TestDetectionLoss::assignMapsMustMatch()
+{
+    std::vector<torch::Tensor> maps, fewer, smaller;
+    for (const int s : {8, 4, 2}) {
+        maps.push_back(torch::randn({2, 64 + 3, s, s}));
+        smaller.push_back(torch::randn({2, 64 + 3, s / 2, s / 2}));
+    }
+    fewer.assign(maps.begin(), maps.begin() + 2);
+    const DetectionLoss loss(3, {8, 16, 32});
+    DetectionTargets none{torch::zeros({0}), torch::zeros({0, 1}), torch::zeros({0, 4})};
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, loss(maps, none, &fewer));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, loss(maps, none, &smaller));
+    const auto same = loss(maps, none, &maps);
+    QCOMPARE(same.items[1].item<float>(), loss(maps, none).items[1].item<float>());
 }
 
 QTEST_APPLESS_MAIN(TestDetectionLoss)

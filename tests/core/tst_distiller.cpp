@@ -34,6 +34,8 @@ DistillSettings settingsFor(const QString& arm)
             s.logit.temperatureEnd = 1.0;
         } else if (t == "loc") {
             s.locOn = true;
+        } else if (t == "lad") {
+            s.ladOn = true;
         } else if (t == "sample" || t == "spatial") {
             s.relationOn = true;
             s.relation.weight = 1.0;
@@ -96,6 +98,7 @@ private slots:
     void fgdUsesTargets();
     void badSettings_data();
     void badSettings();
+    void ladAssignsByTheTeacher();
 
 private:
     DetectionTargets targets() const;
@@ -434,7 +437,9 @@ void TestDistiller::badSettings_data()
     QTest::newRow("duplicate student layer") << "at" << "layers 15:15,18:15"
                                              << "distill.feature.layers: student layer 15 appears twice";
     QTest::newRow("class counts") << "logit" << "teacher nc 80"
-                                  << "distill.logit: the teacher has 80 classes and the student 4; logit and loc KD need equal class counts";
+                                  << "distill.logit: the teacher has 80 classes and the student 4; logit, loc KD and lad need equal class counts";
+    QTest::newRow("lad class counts") << "lad" << "teacher nc 80"
+                                      << "arm term 'lad': the teacher has 80 classes and the student 4; logit, loc KD and lad need equal class counts";
     QTest::newRow("negative weight") << "logit" << "logit.weight -1" << "distill.logit.weight: expected a value >= 0, got -1";
     QTest::newRow("zero temperature") << "loc" << "loc.temperature 0" << "distill.loc.temperature: expected a value > 0, got 0";
     QTest::newRow("zero tau") << "cwd" << "feature.tau 0" << "distill.feature.tau: expected a value > 0, got 0";
@@ -501,6 +506,34 @@ void TestDistiller::badSettings()
     const bool wasTraining = m_student->is_training();
     QCOMPARE(errorOf([&] { Distiller d(s, *teacher, *m_student, 10, 0); }), message);
     QCOMPARE(m_student->is_training(), wasTraining);
+}
+
+void TestDistiller::ladAssignsByTheTeacher()
+{
+    // `lad` has no loss of its own: the distiller reports no component and asks the task loss
+    // to assign labels by the teacher's maps, which changes the task loss's assignment.
+    Distiller lad(settingsFor("lad"), *m_teacher, *m_student, 3, 1);
+    QVERIFY(lad->assignsByTeacher());
+    QVERIFY(lad->lossNames().empty());
+    Distiller logit(settingsFor("logit"), *m_teacher, *m_student, 3, 1);
+    QVERIFY(!logit->assignsByTeacher());
+    bool described = false;
+    for (const auto& line : lad->describe())
+        described = described || line.find("label assignment by the teacher") != std::string::npos;
+    QVERIFY(described);
+
+    torch::NoGradGuard g;
+    m_teacher->eval();
+    m_student->eval();
+    const auto sMaps = m_student->forwardMaps(m_images);
+    const auto tMaps = m_teacher->forwardMaps(m_images);
+    const DetectionLoss criterion(kNc, m_student->strides());
+    const auto own = criterion(sMaps, targets());
+    const auto byTeacher = criterion(sMaps, targets(), &tMaps);
+    const auto teacherOwn = criterion(tMaps, targets());
+    QVERIFY(torch::equal(byTeacher.assigned.fgMask, teacherOwn.assigned.fgMask));
+    QVERIFY(torch::allclose(byTeacher.assigned.targetScores, teacherOwn.assigned.targetScores));
+    QVERIFY(!torch::allclose(byTeacher.assigned.targetScores, own.assigned.targetScores));
 }
 
 QTEST_APPLESS_MAIN(TestDistiller)

@@ -52,6 +52,11 @@ void TestExperimentConfig::arms()
     QCOMPARE(m.distill.feature.type, std::string("mgd"));
     QVERIFY(m.runDir() != b.runDir());
     QVERIFY_THROWS_EXCEPTION(InputError, armConfig(c, "logit+telepathy"));
+    const ExperimentConfig lad = armConfig(c, "logit+lad");
+    QVERIFY(lad.distill.ladOn && lad.distill.logitOn && !lad.distill.locOn && lad.distills());
+    QVERIFY(armConfig(c, "lad").distills());
+    QVERIFY(!armConfig(c, "logit").distill.ladOn);
+    QVERIFY(parseExperiment(experimentToYaml(lad), "args.yaml", "/base").distill.ladOn); // args.yaml names the arm
 }
 
 void TestExperimentConfig::roundTripsThroughArgsYaml()

@@ -8,6 +8,7 @@
 #include "train/trainer.h"
 #include "util/atomicfile.h"
 #include "util/error.h"
+#include "util/runlock.h"
 #include "util/threads.h"
 
 #include "testdata.h"
@@ -15,6 +16,9 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <regex>
+
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace retort;
@@ -39,6 +43,81 @@ private:
     int m_stopAfter;
     int m_steps = 0;
 };
+
+/// Requests a stop as soon as the trainer enters `state` (the validator then aborts at once).
+class StopOnState : public TrainerObserver
+{
+public:
+    StopOnState(TrainerControl& control, RunState state) : m_control(control), m_state(state) {}
+    void onStateChanged(RunState s) override
+    {
+        if (s == m_state)
+            m_control.requestStop();
+    }
+
+private:
+    TrainerControl& m_control;
+    RunState m_state;
+};
+
+/// Checks that the trainer holds the run directory's lock while it trains.
+class LockProbe : public TrainerObserver
+{
+public:
+    explicit LockProbe(std::string dir) : m_dir(std::move(dir)) {}
+    void onStep(const StepMetrics&) override
+    {
+        if (probed)
+            return;
+        probed = true;
+        try {
+            RunLock second(m_dir);
+        } catch (const InputError& e) {
+            message = e.what();
+        }
+    }
+    bool probed = false;
+    std::string message;
+
+private:
+    std::string m_dir;
+};
+
+/// events.jsonl without its timing fields (images per second and ETA differ between runs).
+std::string lossEvents(const std::string& path)
+{
+    static const std::regex timing(R"re(,"(img_s|eta_s)":[^,}]*)re");
+    return std::regex_replace(readFile(path), timing, "");
+}
+
+/// Largest difference between two runs' last.state tensors; -1 when their key sets differ.
+double stateDiff(const std::string& a, const std::string& b)
+{
+    const auto sa = readSafetensors(a), sb = readSafetensors(b);
+    std::map<std::string, torch::Tensor> mb;
+    for (auto& [k, v] : sb.tensors)
+        mb[k] = v;
+    if (sa.tensors.size() != sb.tensors.size())
+        return -1;
+    double worst = 0;
+    for (const auto& [k, v] : sa.tensors) {
+        // libtorch keys the optimizer archive by tensor addresses, so its bytes differ between
+        // processes; its momentum buffers show in the weights of every later step instead.
+        if (k == "optimizer")
+            continue;
+        if (!mb.count(k) || mb[k].sizes() != v.sizes()) {
+            qInfo("last.state: %s missing or reshaped", k.c_str());
+            return -1;
+        }
+        const double d = v.scalar_type() == torch::kUInt8 || v.scalar_type() == torch::kLong
+                             ? (torch::equal(v, mb[k]) ? 0.0 : 1.0)
+                             : (v.to(torch::kDouble) - mb[k].to(torch::kDouble)).abs().max().item<double>();
+        if (d > 0)
+            qInfo("last.state differs in %s by %g", k.c_str(), d);
+        worst = std::max(worst, d);
+    }
+    return worst;
+}
 
 ExperimentConfig tinyConfig(const std::string& data, const std::string& project, int epochs, int imgsz)
 {
@@ -68,6 +147,9 @@ private slots:
     void divergingRunKeepsCheckpoint();
     void resultsCsvHasUltralyticsColumns();
     void distillResumeMatchesUninterrupted();
+    void stopDuringValidationDiscardsIt();
+    void midAccumulationStopIsBitExact();
+    void trainerHoldsRunLock();
 
 private:
     std::string m_data;
@@ -211,6 +293,73 @@ void TestTrainer::distillResumeMatchesUninterrupted()
     const std::string events = readFile(whole.runDir() + "/events.jsonl");
     QVERIFY(events.find("\"kd_loc\"") != std::string::npos);
     QVERIFY(events.find("\"kd_feat_18\"") != std::string::npos);
+}
+
+void TestTrainer::stopDuringValidationDiscardsIt()
+{
+    // The "whole" run of resumeMatchesUninterrupted is the reference (same config, other project).
+    const std::string reference = tinyConfig(m_data, m_root + "/whole", 2, 96).runDir();
+    QVERIFY(fs::exists(reference + "/results.csv"));
+    const ExperimentConfig cfg = tinyConfig(m_data, m_root + "/valstop", 2, 96);
+    TrainerControl control;
+    StopOnState stopper(control, RunState::Validating);
+    const RunSummary s = Trainer(cfg).run(&stopper, &control);
+    QVERIFY(s.stopped);
+    const std::string csvPath = cfg.runDir() + "/results.csv";
+    const std::string csv = fs::exists(csvPath) ? readFile(csvPath) : std::string();
+    QVERIFY2(std::count(csv.begin(), csv.end(), '\n') <= 1, ("a partial validation reached results.csv:\n" + csv).c_str());
+    QVERIFY2(!fs::exists(cfg.runDir() + "/weights/best.safetensors"), "a partial validation was marked best");
+    QVERIFY(s.bestMap50_95 == 0);
+
+    Trainer resumed(cfg);
+    resumed.setResume(true);
+    QVERIFY(!resumed.run(nullptr, nullptr).stopped);
+    QCOMPARE(QString::fromStdString(readFile(cfg.runDir() + "/results.csv")),
+             QString::fromStdString(readFile(reference + "/results.csv")));
+    QCOMPARE(stateDiff(cfg.runDir() + "/weights/last.state", reference + "/weights/last.state"), 0.0);
+    QCOMPARE(QString::fromStdString(lossEvents(cfg.runDir() + "/events.jsonl")),
+             QString::fromStdString(lossEvents(reference + "/events.jsonl")));
+}
+
+void TestTrainer::midAccumulationStopIsBitExact()
+{
+    // nbs 32 / batch 8 without warm-up: the optimizer steps every 4 batches, so a stop after 6
+    // batches is in the middle of the second accumulation (and of epoch 2).
+    auto config = [&](const std::string& project) {
+        ExperimentConfig c = tinyConfig(m_data, project, 2, 96);
+        c.train.warmupEpochs = 0;
+        c.train.nbs = 32;
+        return c;
+    };
+    const ExperimentConfig whole = config(m_root + "/acc-whole");
+    Trainer(whole).run(nullptr, nullptr);
+    for (const int stopAfter : {2, 6}) {
+        const ExperimentConfig split = config(m_root + "/acc-split-" + std::to_string(stopAfter));
+        TrainerControl control;
+        StopAfter stopper(control, stopAfter);
+        QVERIFY(Trainer(split).run(&stopper, &control).stopped);
+        Trainer resumed(split);
+        resumed.setResume(true);
+        QVERIFY(!resumed.run(nullptr, nullptr).stopped);
+        const double diff = stateDiff(whole.runDir() + "/weights/last.state", split.runDir() + "/weights/last.state");
+        qInfo("stop after %d batches: max |resumed - uninterrupted| over last.state = %.3g", stopAfter, diff);
+        QCOMPARE(diff, 0.0);
+        // The resumed epoch's mean covers all its batches; each step is logged once.
+        QCOMPARE(QString::fromStdString(readFile(split.runDir() + "/results.csv")),
+                 QString::fromStdString(readFile(whole.runDir() + "/results.csv")));
+        QCOMPARE(QString::fromStdString(lossEvents(split.runDir() + "/events.jsonl")),
+                 QString::fromStdString(lossEvents(whole.runDir() + "/events.jsonl")));
+    }
+}
+
+void TestTrainer::trainerHoldsRunLock()
+{
+    const ExperimentConfig cfg = tinyConfig(m_data, m_root + "/locked", 1, 96);
+    LockProbe probe(cfg.runDir());
+    Trainer(cfg).run(&probe, nullptr);
+    QVERIFY(probe.probed);
+    QVERIFY2(probe.message.find("pid " + std::to_string(::getpid())) != std::string::npos, probe.message.c_str());
+    RunLock after(cfg.runDir()); // released when the run ends
 }
 
 QTEST_APPLESS_MAIN(TestTrainer)
