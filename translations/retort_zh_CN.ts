@@ -4,7 +4,7 @@
 <context>
     <name>QObject</name>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="126"/>
+        <location filename="../app/gui/exportdialog.cpp" line="189"/>
         <source>Export failed: %1</source>
         <translation>导出失败：%1</translation>
     </message>
@@ -12,72 +12,103 @@
 <context>
     <name>retort::app::ExportDialog</name>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="26"/>
+        <location filename="../app/gui/exportdialog.cpp" line="28"/>
         <source>Export to ONNX</source>
         <translation>导出为 ONNX</translation>
     </message>
     <message>
         <location filename="../app/gui/exportdialog.cpp" line="30"/>
+        <source>.safetensors, .pt or .torchscript</source>
+        <translation>.safetensors、.pt 或 .torchscript</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="31"/>
+        <location filename="../app/gui/exportdialog.cpp" line="41"/>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="50"/>
+        <location filename="../app/gui/exportdialog.cpp" line="61"/>
         <source>Dynamic batch, height and width</source>
         <translation>动态批次、高度和宽度</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="54"/>
+        <location filename="../app/gui/exportdialog.cpp" line="65"/>
         <source>Opset 12 loads in the most runtimes (OpenCV DNN, older TensorRT and RKNN converters)</source>
         <translation>Opset 12 可被最多的运行时加载（OpenCV DNN、较旧版本的 TensorRT 和 RKNN 转换器）</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="55"/>
+        <location filename="../app/gui/exportdialog.cpp" line="66"/>
         <source>FP16 weights and I/O</source>
         <translation>FP16 权重和输入/输出</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="58"/>
+        <location filename="../app/gui/exportdialog.cpp" line="69"/>
         <source>Checkpoint</source>
         <translation>检查点</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="59"/>
+        <location filename="../app/gui/exportdialog.cpp" line="70"/>
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="60"/>
+        <location filename="../app/gui/exportdialog.cpp" line="71"/>
         <source>Image size (h × w)</source>
         <translation>图像尺寸（高 × 宽）</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="61"/>
+        <location filename="../app/gui/exportdialog.cpp" line="72"/>
         <source>Opset</source>
         <translation>Opset</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="68"/>
+        <location filename="../app/gui/exportdialog.cpp" line="79"/>
         <source>The export checks its graph with onnx, shape inference and OpenCV DNN before writing the file; the outcome appears here.</source>
         <translation>导出在写入文件前会用 onnx、形状推断和 OpenCV DNN 检查计算图；检查结果显示在此处。</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="71"/>
+        <location filename="../app/gui/exportdialog.cpp" line="82"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="97"/>
+        <location filename="../app/gui/exportdialog.cpp" line="85"/>
+        <source>Open folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="137"/>
+        <source>%1: %2 classes, trained at %3 px</source>
+        <translation>%1：%2 个类别，训练尺寸 %3 px</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="141"/>
+        <source>Cannot load the checkpoint: %1</source>
+        <translation>无法加载检查点：%1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="147"/>
+        <source>Checkpoint to export</source>
+        <translation>要导出的检查点</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="148"/>
+        <source>Weights (*.safetensors *.pt *.torchscript)</source>
+        <translation>权重 (*.safetensors *.pt *.torchscript)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/exportdialog.cpp" line="160"/>
         <source>Export to</source>
         <translation>导出到</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="97"/>
+        <location filename="../app/gui/exportdialog.cpp" line="160"/>
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../app/gui/exportdialog.cpp" line="114"/>
+        <location filename="../app/gui/exportdialog.cpp" line="177"/>
         <source>Exporting and checking…</source>
         <translation>正在导出并检查…</translation>
     </message>
@@ -85,22 +116,22 @@
 <context>
     <name>retort::app::InferenceWorker</name>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="151"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="156"/>
         <source>Attention layers: %1 teacher layers but %2 student layers; they are compared pairwise</source>
         <translation>注意力层：教师模型 %1 层，学生模型 %2 层；将按顺序逐对比较</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="202"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="207"/>
         <source>No model loaded: choose a teacher or a student first</source>
         <translation>未加载模型：请先选择教师模型或学生模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="204"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="209"/>
         <source>Image size %1 is too small (at least 32)</source>
         <translation>图像尺寸 %1 过小（至少为 32）</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="253"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="258"/>
         <source>Attention layers %1/%2: not a layer of both models</source>
         <translation>注意力层 %1/%2：并非两个模型共有的层</translation>
     </message>
@@ -164,319 +195,339 @@
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="176"/>
+        <location filename="../app/gui/mainwindow.cpp" line="178"/>
         <source>Open run</source>
         <translation>打开运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="209"/>
+        <location filename="../app/gui/mainwindow.cpp" line="211"/>
         <source>&amp;Open experiment…</source>
         <translation>打开实验(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="210"/>
-        <location filename="../app/gui/mainwindow.cpp" line="360"/>
+        <location filename="../app/gui/mainwindow.cpp" line="212"/>
+        <location filename="../app/gui/mainwindow.cpp" line="362"/>
         <source>Open experiment</source>
         <translation>打开实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="211"/>
-        <location filename="../app/gui/mainwindow.cpp" line="388"/>
+        <location filename="../app/gui/mainwindow.cpp" line="213"/>
+        <location filename="../app/gui/mainwindow.cpp" line="392"/>
         <source>Experiments (*.yaml *.yml)</source>
         <translation>实验配置 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="215"/>
+        <location filename="../app/gui/mainwindow.cpp" line="217"/>
         <source>&amp;Save experiment</source>
         <translation>保存实验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="216"/>
+        <location filename="../app/gui/mainwindow.cpp" line="218"/>
         <source>Save experiment &amp;as…</source>
         <translation>实验另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="217"/>
+        <location filename="../app/gui/mainwindow.cpp" line="219"/>
         <source>Run &amp;study</source>
         <translation>运行实验组(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="218"/>
+        <location filename="../app/gui/mainwindow.cpp" line="220"/>
         <source>Run every arm of the experiment: baseline, then each distillation method (F5)</source>
         <translation>运行实验的所有方案：先运行基线，再依次运行各蒸馏方法（F5）</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="219"/>
+        <location filename="../app/gui/mainwindow.cpp" line="221"/>
         <source>Run one &amp;arm…</source>
         <translation>运行单个方案(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="220"/>
-        <location filename="../app/gui/mainwindow.cpp" line="583"/>
+        <location filename="../app/gui/mainwindow.cpp" line="222"/>
+        <location filename="../app/gui/mainwindow.cpp" line="620"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="221"/>
+        <location filename="../app/gui/mainwindow.cpp" line="223"/>
         <source>S&amp;top (keeps a checkpoint)</source>
         <translation>停止（保留检查点）(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="222"/>
+        <location filename="../app/gui/mainwindow.cpp" line="224"/>
         <source>Open &amp;images…</source>
         <translation>打开图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="223"/>
+        <location filename="../app/gui/mainwindow.cpp" line="225"/>
         <source>Open images</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <location filename="../app/gui/mainwindow.cpp" line="226"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
         <translation>图像 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="230"/>
+        <location filename="../app/gui/mainwindow.cpp" line="232"/>
         <source>&amp;Export to ONNX…</source>
         <translation>导出为 ONNX(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="233"/>
-        <source>Checkpoint to export</source>
-        <translation>选择要导出的检查点</translation>
+        <location filename="../app/gui/mainwindow.cpp" line="382"/>
+        <location filename="../app/gui/mainwindow.cpp" line="403"/>
+        <source>%1[*] — Retort</source>
+        <translation>%1[*] — Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="234"/>
-        <location filename="../app/gui/mainwindow.cpp" line="426"/>
-        <source>Weights (*.safetensors *.torchscript)</source>
-        <translation>权重 (*.safetensors *.torchscript)</translation>
-    </message>
-    <message>
-        <location filename="../app/gui/mainwindow.cpp" line="242"/>
+        <location filename="../app/gui/mainwindow.cpp" line="239"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="244"/>
+        <location filename="../app/gui/mainwindow.cpp" line="241"/>
         <source>Open &amp;recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="245"/>
+        <location filename="../app/gui/mainwindow.cpp" line="242"/>
         <source>Open the &amp;default experiment</source>
         <translation>打开默认实验(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="250"/>
+        <location filename="../app/gui/mainwindow.cpp" line="247"/>
         <source>Choose &amp;teacher weights…</source>
         <translation>选择教师模型权重(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="251"/>
+        <location filename="../app/gui/mainwindow.cpp" line="248"/>
         <source>Choose st&amp;udent weights…</source>
         <translation>选择学生模型权重(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="255"/>
+        <location filename="../app/gui/mainwindow.cpp" line="252"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="258"/>
+        <location filename="../app/gui/mainwindow.cpp" line="255"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="264"/>
+        <location filename="../app/gui/mainwindow.cpp" line="262"/>
         <source>&amp;Refresh runs</source>
         <translation>刷新运行记录(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="266"/>
+        <location filename="../app/gui/mainwindow.cpp" line="264"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="275"/>
+        <location filename="../app/gui/mainwindow.cpp" line="273"/>
         <source>T&amp;heme</source>
         <translation>主题(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="278"/>
+        <location filename="../app/gui/mainwindow.cpp" line="276"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="278"/>
+        <location filename="../app/gui/mainwindow.cpp" line="276"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="278"/>
+        <location filename="../app/gui/mainwindow.cpp" line="276"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="290"/>
+        <location filename="../app/gui/mainwindow.cpp" line="288"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="293"/>
+        <location filename="../app/gui/mainwindow.cpp" line="291"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="302"/>
+        <location filename="../app/gui/mainwindow.cpp" line="300"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="302"/>
+        <location filename="../app/gui/mainwindow.cpp" line="300"/>
         <source>The language changes when Retort starts next.</source>
         <translation>语言将在下次启动 Retort 时生效。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="306"/>
+        <location filename="../app/gui/mainwindow.cpp" line="304"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="307"/>
+        <location filename="../app/gui/mainwindow.cpp" line="305"/>
         <source>&amp;About Retort</source>
         <translation>关于 Retort(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="308"/>
+        <location filename="../app/gui/mainwindow.cpp" line="306"/>
         <source>About Retort</source>
         <translation>关于 Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="309"/>
+        <location filename="../app/gui/mainwindow.cpp" line="307"/>
         <source>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;Knowledge distillation workbench for YOLOv8 detectors: libtorch training with logit, localisation, feature and relation KD, live loss plots, teacher/student comparison and ONNX export.&lt;/p&gt;</source>
         <translation>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;面向 YOLOv8 检测器的知识蒸馏工作台：基于 libtorch 训练，支持 logit、定位、特征和关系蒸馏，实时损失曲线，教师/学生模型对比以及 ONNX 导出。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="315"/>
+        <location filename="../app/gui/mainwindow.cpp" line="313"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="342"/>
+        <location filename="../app/gui/mainwindow.cpp" line="344"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="343"/>
+        <location filename="../app/gui/mainwindow.cpp" line="345"/>
         <source>Run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="360"/>
-        <location filename="../app/gui/mainwindow.cpp" line="393"/>
+        <location filename="../app/gui/mainwindow.cpp" line="362"/>
+        <location filename="../app/gui/mainwindow.cpp" line="397"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="378"/>
-        <source>%1 — Retort</source>
-        <translation>%1 — Retort</translation>
-    </message>
-    <message>
-        <location filename="../app/gui/mainwindow.cpp" line="387"/>
-        <location filename="../app/gui/mainwindow.cpp" line="393"/>
+        <location filename="../app/gui/mainwindow.cpp" line="391"/>
+        <location filename="../app/gui/mainwindow.cpp" line="397"/>
         <source>Save experiment</source>
         <translation>保存实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="399"/>
+        <location filename="../app/gui/mainwindow.cpp" line="406"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="425"/>
+        <location filename="../app/gui/mainwindow.cpp" line="415"/>
+        <source>Unsaved changes</source>
+        <translation>未保存的更改</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="415"/>
+        <source>The experiment has unsaved changes. Save them before %1?</source>
+        <translation>实验有未保存的更改。%1之前是否保存？</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="445"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="425"/>
+        <location filename="../app/gui/mainwindow.cpp" line="445"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="477"/>
-        <location filename="../app/gui/mainwindow.cpp" line="486"/>
+        <location filename="../app/gui/mainwindow.cpp" line="446"/>
+        <source>Weights (*.safetensors *.pt *.torchscript)</source>
+        <translation>权重 (*.safetensors *.pt *.torchscript)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="487"/>
+        <source>running the study</source>
+        <translation>运行研究</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="508"/>
+        <location filename="../app/gui/mainwindow.cpp" line="523"/>
         <source>Run one arm</source>
         <translation>运行单个方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="477"/>
+        <location filename="../app/gui/mainwindow.cpp" line="508"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="502"/>
+        <location filename="../app/gui/mainwindow.cpp" line="515"/>
+        <source>running the arm</source>
+        <translation>运行该分支</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="539"/>
         <source>Resume run</source>
         <translation>恢复运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="521"/>
+        <location filename="../app/gui/mainwindow.cpp" line="558"/>
         <source>Stopping after this step (a checkpoint is written)…</source>
         <translation>将在当前步完成后停止（会写入检查点）…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="529"/>
+        <location filename="../app/gui/mainwindow.cpp" line="566"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="542"/>
+        <location filename="../app/gui/mainwindow.cpp" line="579"/>
         <source>epoch %1/%2  batch %3/%4  %5 img/s  ETA %6</source>
         <translation>第 %1/%2 轮  批次 %3/%4  %5 张/秒  预计剩余 %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="566"/>
+        <location filename="../app/gui/mainwindow.cpp" line="603"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="566"/>
+        <location filename="../app/gui/mainwindow.cpp" line="603"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="583"/>
+        <location filename="../app/gui/mainwindow.cpp" line="620"/>
         <source>&amp;Resume</source>
         <translation>恢复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="602"/>
+        <location filename="../app/gui/mainwindow.cpp" line="637"/>
+        <source>quitting</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="643"/>
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="603"/>
+        <location filename="../app/gui/mainwindow.cpp" line="644"/>
         <source>Stop the run and quit? A checkpoint is written, and the run resumes from it later.</source>
         <translation>停止运行并退出吗？将写入检查点，之后可从该检查点恢复运行。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="633"/>
+        <location filename="../app/gui/mainwindow.cpp" line="674"/>
         <source>Weights dropped</source>
         <translation>已拖入权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="634"/>
+        <location filename="../app/gui/mainwindow.cpp" line="675"/>
         <source>Use %1 as the teacher or the student in Compare?</source>
         <translation>在对比中将 %1 用作教师模型还是学生模型？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="636"/>
+        <location filename="../app/gui/mainwindow.cpp" line="677"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="637"/>
+        <location filename="../app/gui/mainwindow.cpp" line="678"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
@@ -484,22 +535,22 @@
 <context>
     <name>retort::app::RunController</name>
     <message>
-        <location filename="../app/gui/runcontroller.cpp" line="133"/>
+        <location filename="../app/gui/runcontroller.cpp" line="139"/>
         <source>Study stopped; start it again to resume.</source>
         <translation>实验组已停止；再次启动即可继续。</translation>
     </message>
     <message>
-        <location filename="../app/gui/runcontroller.cpp" line="134"/>
+        <location filename="../app/gui/runcontroller.cpp" line="140"/>
         <source>Study finished: %1</source>
         <translation>实验组已完成：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/runcontroller.cpp" line="143"/>
+        <location filename="../app/gui/runcontroller.cpp" line="149"/>
         <source>Run stopped; checkpoint written.</source>
         <translation>运行已停止；检查点已写入。</translation>
     </message>
     <message>
-        <location filename="../app/gui/runcontroller.cpp" line="143"/>
+        <location filename="../app/gui/runcontroller.cpp" line="149"/>
         <source>Run finished.</source>
         <translation>运行已完成。</translation>
     </message>
@@ -849,168 +900,168 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
 <context>
     <name>retort::widgets::ExperimentPanel</name>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="59"/>
+        <location filename="../widgets/experimentpanel.cpp" line="62"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="67"/>
+        <location filename="../widgets/experimentpanel.cpp" line="71"/>
         <source>Form</source>
         <translation>表单</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="72"/>
+        <location filename="../widgets/experimentpanel.cpp" line="76"/>
         <source>YAML</source>
         <translation>YAML</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="78"/>
+        <location filename="../widgets/experimentpanel.cpp" line="82"/>
         <source>Run the experiment&apos;s study (every arm)</source>
         <translation>运行该实验的实验组（所有方案）</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="136"/>
+        <location filename="../widgets/experimentpanel.cpp" line="154"/>
         <source>Ultralytics data YAML</source>
         <translation>Ultralytics 数据集 YAML</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="137"/>
-        <source>.safetensors or .torchscript</source>
-        <translation>.safetensors 或 .torchscript</translation>
+        <location filename="../widgets/experimentpanel.cpp" line="155"/>
+        <source>.safetensors, .pt or .torchscript</source>
+        <translation>.safetensors、.pt 或 .torchscript</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="138"/>
+        <location filename="../widgets/experimentpanel.cpp" line="156"/>
         <source>e.g. yolov8s.yaml</source>
         <translation>例如 yolov8s.yaml</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="139"/>
+        <location filename="../widgets/experimentpanel.cpp" line="157"/>
         <source>none: trained from scratch</source>
         <translation>留空：从头训练</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="140"/>
+        <location filename="../widgets/experimentpanel.cpp" line="158"/>
         <source>e.g. yolov8n.yaml</source>
         <translation>例如 yolov8n.yaml</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="156"/>
+        <location filename="../widgets/experimentpanel.cpp" line="174"/>
         <source>baseline, logit+loc, logit+loc+cwd</source>
         <translation>baseline, logit+loc, logit+loc+cwd</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="158"/>
+        <location filename="../widgets/experimentpanel.cpp" line="176"/>
         <source>Data and models</source>
         <translation>数据与模型</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="160"/>
+        <location filename="../widgets/experimentpanel.cpp" line="178"/>
         <source>Data</source>
         <translation>数据集</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="161"/>
+        <location filename="../widgets/experimentpanel.cpp" line="179"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="162"/>
+        <location filename="../widgets/experimentpanel.cpp" line="180"/>
         <source>Teacher architecture</source>
         <translation>教师模型结构</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="163"/>
+        <location filename="../widgets/experimentpanel.cpp" line="181"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="164"/>
+        <location filename="../widgets/experimentpanel.cpp" line="182"/>
         <source>Student architecture</source>
         <translation>学生模型结构</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="166"/>
+        <location filename="../widgets/experimentpanel.cpp" line="184"/>
         <source>Training</source>
         <translation>训练</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="168"/>
+        <location filename="../widgets/experimentpanel.cpp" line="186"/>
         <source>Epochs</source>
         <translation>训练轮数</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="169"/>
+        <location filename="../widgets/experimentpanel.cpp" line="187"/>
         <source>Image size</source>
         <translation>图像尺寸</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="170"/>
+        <location filename="../widgets/experimentpanel.cpp" line="188"/>
         <source>Batch</source>
         <translation>批次大小</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="171"/>
+        <location filename="../widgets/experimentpanel.cpp" line="189"/>
         <source>Initial lr (lr0)</source>
         <translation>初始学习率（lr0）</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="172"/>
+        <location filename="../widgets/experimentpanel.cpp" line="190"/>
         <source>Seed</source>
         <translation>随机种子</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="174"/>
+        <location filename="../widgets/experimentpanel.cpp" line="192"/>
         <source>Distillation</source>
         <translation>蒸馏</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="176"/>
+        <location filename="../widgets/experimentpanel.cpp" line="194"/>
         <source>Logit weight</source>
         <translation>Logit 权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="177"/>
+        <location filename="../widgets/experimentpanel.cpp" line="195"/>
         <source>Logit temperature</source>
         <translation>Logit 温度</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="178"/>
+        <location filename="../widgets/experimentpanel.cpp" line="196"/>
         <source>Localisation weight</source>
         <translation>定位权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="179"/>
+        <location filename="../widgets/experimentpanel.cpp" line="197"/>
         <source>Localisation temperature</source>
         <translation>定位温度</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="180"/>
+        <location filename="../widgets/experimentpanel.cpp" line="198"/>
         <source>Feature type</source>
         <translation>特征类型</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="181"/>
+        <location filename="../widgets/experimentpanel.cpp" line="199"/>
         <source>Feature weight</source>
         <translation>特征权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="182"/>
+        <location filename="../widgets/experimentpanel.cpp" line="200"/>
         <source>Feature temperature (tau)</source>
         <translation>特征温度（tau）</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="183"/>
+        <location filename="../widgets/experimentpanel.cpp" line="201"/>
         <source>Relation weight</source>
         <translation>关系权重</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="184"/>
+        <location filename="../widgets/experimentpanel.cpp" line="202"/>
         <source>Arms</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../widgets/experimentpanel.cpp" line="248"/>
-        <location filename="../widgets/experimentpanel.cpp" line="273"/>
+        <location filename="../widgets/experimentpanel.cpp" line="266"/>
+        <location filename="../widgets/experimentpanel.cpp" line="291"/>
         <source>experiment</source>
         <translation>实验</translation>
     </message>
@@ -1235,100 +1286,100 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
 <context>
     <name>retort::widgets::RunsPanel</name>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="19"/>
+        <location filename="../widgets/runspanel.cpp" line="21"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="20"/>
+        <location filename="../widgets/runspanel.cpp" line="22"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="21"/>
+        <location filename="../widgets/runspanel.cpp" line="23"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="22"/>
+        <location filename="../widgets/runspanel.cpp" line="24"/>
         <source>incomplete</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="41"/>
+        <location filename="../widgets/runspanel.cpp" line="43"/>
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="42"/>
-        <location filename="../widgets/runspanel.cpp" line="179"/>
+        <location filename="../widgets/runspanel.cpp" line="44"/>
+        <location filename="../widgets/runspanel.cpp" line="183"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Epoch</source>
         <translation>Epoch</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Best mAP50-95</source>
         <translation>最佳 mAP50-95</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="47"/>
         <source>Retention</source>
         <translation>保持率</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="55"/>
+        <location filename="../widgets/runspanel.cpp" line="57"/>
         <source>Continue the selected stopped run from its last checkpoint</source>
         <translation>从最近的检查点继续所选的已停止运行</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="112"/>
+        <location filename="../widgets/runspanel.cpp" line="114"/>
         <source>study table</source>
         <translation>实验组汇总表</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/runspanel.cpp" line="113"/>
+        <location filename="../widgets/runspanel.cpp" line="115"/>
         <source>%n run(s)</source>
         <translation>
             <numerusform>%n 次运行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="121"/>
+        <location filename="../widgets/runspanel.cpp" line="125"/>
         <source>stopped (resumable)</source>
         <translation>已停止（可恢复）</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="170"/>
+        <location filename="../widgets/runspanel.cpp" line="174"/>
         <source>Open in Training tab</source>
         <translation>在“训练”标签页中打开</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="171"/>
+        <location filename="../widgets/runspanel.cpp" line="175"/>
         <source>Resume from checkpoint</source>
         <translation>从检查点恢复</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="175"/>
+        <location filename="../widgets/runspanel.cpp" line="179"/>
         <source>Open study results</source>
         <translation>打开实验组结果</translation>
     </message>

@@ -331,6 +331,28 @@ void CompareView::requestCurrent()
     emit imageRequested(path);
 }
 
+void CompareView::showImageError(const QString& path, const QString& message)
+{
+    m_result = ComparisonResult{};
+    m_teacherView->setImage(QImage());
+    m_studentView->setImage(QImage());
+    refilter();
+    updateNavigation();
+    const QString name = QFileInfo(path).fileName();
+    showError(name.isEmpty() || message.contains(name) ? message : tr("%1: %2").arg(name, message));
+}
+
+QString CompareView::summaryText() const
+{
+    return m_summary->text();
+}
+
+void CompareView::clearError()
+{
+    if (m_summary->text().startsWith(QStringLiteral("<span")))
+        m_summary->clear();
+}
+
 void CompareView::showError(const QString& message)
 {
     m_summary->setText(QStringLiteral("<span style='color:%1'>%2</span>")

@@ -50,6 +50,8 @@ public:
     const DetectionMatch& match() const { return m_match; }
     /// "student missed 2, extra 1" (empty unless both models have results).
     QString summary() const;
+    /// The line under the views as shown (the match summary, progress or an error).
+    QString summaryText() const;
 
     DetectionView* teacherView() const { return m_teacherView; }
     DetectionView* studentView() const { return m_studentView; }
@@ -78,6 +80,11 @@ public slots:
     bool saveComparison(const QString& pngPath);
     /// Shows a failure from the worker in the summary line.
     void showError(const QString& message);
+    /// The image at `path` could not be read or run: its stale predecessor's boxes and
+    /// statistics go, the image list stays (step on to the next one).
+    void showImageError(const QString& path, const QString& message);
+    /// Removes an error line (after the models it was about have loaded).
+    void clearError();
 
 signals:
     /// Inference wanted for a new image.

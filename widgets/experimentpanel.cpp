@@ -4,6 +4,7 @@
 #include "widgets/yamledit.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -17,6 +18,8 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QWheelEvent>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTextBlock>
@@ -61,6 +64,7 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     auto* formPage = new QWidget;
     buildForm(formPage);
     auto* scroll = new QScrollArea;
+    m_formScroll = scroll;
     scroll->setWidget(formPage);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
@@ -101,10 +105,24 @@ ExperimentPanel::ExperimentPanel(QWidget* parent)
     layout->addLayout(buttons);
 }
 
+bool ExperimentPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    auto* w = qobject_cast<QWidget*>(watched);
+    if (event->type() == QEvent::Wheel && w && !w->hasFocus() && m_formScroll) {
+        QCoreApplication::sendEvent(m_formScroll->verticalScrollBar(), event);
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
 void ExperimentPanel::addField(const QString& key, QWidget* field)
 {
     m_fields.insert(key, field);
     field->setToolTip(key);
+    if (qobject_cast<QAbstractSpinBox*>(field) || qobject_cast<QComboBox*>(field)) {
+        field->setFocusPolicy(Qt::StrongFocus); // not Qt::WheelFocus: a passing wheel must not grab it
+        field->installEventFilter(this);
+    }
     if (auto* line = qobject_cast<QLineEdit*>(field)) {
         connect(line, &QLineEdit::editingFinished, this, [this, key, line] {
             if (key == QLatin1String("arms")) {
@@ -134,7 +152,7 @@ void ExperimentPanel::buildForm(QWidget* page)
     m_studentWeights = new QLineEdit;
     m_studentArch = new QLineEdit;
     m_data->setPlaceholderText(tr("Ultralytics data YAML"));
-    m_teacherWeights->setPlaceholderText(tr(".safetensors or .torchscript"));
+    m_teacherWeights->setPlaceholderText(tr(".safetensors, .pt or .torchscript"));
     m_teacherArch->setPlaceholderText(tr("e.g. yolov8s.yaml"));
     m_studentWeights->setPlaceholderText(tr("none: trained from scratch"));
     m_studentArch->setPlaceholderText(tr("e.g. yolov8n.yaml"));

@@ -14,6 +14,7 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QScrollArea;
 class QSpinBox;
 class QTabWidget;
 
@@ -64,6 +65,10 @@ signals:
     void yamlChanged();
     void runRequested();
 
+protected:
+    /// Wheel events over an unfocused form field scroll the form instead of editing the value.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void buildForm(QWidget* page);
     void fillForm(const retort::ExperimentConfig& c);
@@ -72,6 +77,7 @@ private:
     void addField(const QString& key, QWidget* field);
 
     QTabWidget* m_tabs;
+    QScrollArea* m_formScroll = nullptr;
     QPlainTextEdit* m_editor;
     QLabel* m_error;
     QPushButton* m_run;

@@ -1,5 +1,7 @@
 #include "widgets/runspanel.h"
 
+#include <QFileInfo>
+
 #include "train/runreader.h"
 
 #include <QHBoxLayout>
@@ -114,7 +116,9 @@ void RunsPanel::refresh()
         for (const RunEntry& run : study.runs) {
             auto* r = new QTreeWidgetItem(s);
             const QString dir = QString::fromStdString(run.dir);
-            r->setText(NameColumn, QString::fromStdString(run.arm));
+            // The folder's name: one arm has several runs in a multi-seed study (lad-seed0, lad-seed1).
+            r->setText(NameColumn, QFileInfo(dir).fileName().isEmpty() ? QString::fromStdString(run.arm)
+                                                                         : QFileInfo(dir).fileName());
             r->setData(NameColumn, DirRole, dir);
             r->setData(NameColumn, ResumableRole, run.resumable);
             r->setToolTip(NameColumn, dir);

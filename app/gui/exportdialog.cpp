@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -16,6 +17,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -24,9 +26,18 @@ namespace retort::app {
 ExportDialog::ExportDialog(const QString& weightsPath, QWidget* parent) : QDialog(parent)
 {
     setWindowTitle(tr("Export to ONNX"));
-    m_weights = new QLineEdit(weightsPath, this);
-    m_weights->setReadOnly(true);
-    m_output = new QLineEdit(QString::fromStdString(defaultOnnxPath(weightsPath.toStdString())), this);
+    m_weights = new QLineEdit(this);
+    m_weights->setPlaceholderText(tr(".safetensors, .pt or .torchscript"));
+    auto* browseWeights = new QPushButton(tr("Browse…"), this);
+    connect(browseWeights, &QPushButton::clicked, this, &ExportDialog::browseCheckpoint);
+    connect(m_weights, &QLineEdit::editingFinished, this, [this] {
+        if (m_weights->isModified())
+            setCheckpoint(m_weights->text().trimmed());
+    });
+    auto* weightsRow = new QHBoxLayout;
+    weightsRow->addWidget(m_weights, 1);
+    weightsRow->addWidget(browseWeights);
+    m_output = new QLineEdit(this);
     auto* browseButton = new QPushButton(tr("Browse…"), this);
     connect(browseButton, &QPushButton::clicked, this, &ExportDialog::browse);
     auto* outRow = new QHBoxLayout;
@@ -55,7 +66,7 @@ ExportDialog::ExportDialog(const QString& weightsPath, QWidget* parent) : QDialo
     m_half = new QCheckBox(tr("FP16 weights and I/O"), this);
 
     auto* form = new QFormLayout;
-    form->addRow(tr("Checkpoint"), m_weights);
+    form->addRow(tr("Checkpoint"), weightsRow);
     form->addRow(tr("Output"), outRow);
     form->addRow(tr("Image size (h × w)"), sizeRow);
     form->addRow(tr("Opset"), m_opset);
@@ -71,6 +82,11 @@ ExportDialog::ExportDialog(const QString& weightsPath, QWidget* parent) : QDialo
     auto* exportButton = m_buttons->addButton(tr("Export"), QDialogButtonBox::AcceptRole);
     exportButton->setDefault(true);
     connect(exportButton, &QPushButton::clicked, this, &ExportDialog::startExport);
+    m_openFolder = m_buttons->addButton(tr("Open folder"), QDialogButtonBox::ActionRole);
+    m_openFolder->setEnabled(false);
+    connect(m_openFolder, &QPushButton::clicked, this, [this] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_output->text()).absolutePath()));
+    });
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto* layout = new QVBoxLayout(this);
@@ -83,8 +99,55 @@ ExportDialog::ExportDialog(const QString& weightsPath, QWidget* parent) : QDialo
         const Outcome o = m_watcher.result();
         m_report->setPlainText(o.text);
         m_buttons->setEnabled(true);
+        m_openFolder->setEnabled(o.ok);
         setCursor(Qt::ArrowCursor);
     });
+    setCheckpoint(weightsPath);
+}
+
+QString ExportDialog::checkpoint() const
+{
+    return m_weights->text();
+}
+
+int ExportDialog::imageHeight() const
+{
+    return m_height->value();
+}
+
+int ExportDialog::imageWidth() const
+{
+    return m_width->value();
+}
+
+void ExportDialog::setCheckpoint(const QString& weightsPath)
+{
+    m_weights->setText(weightsPath);
+    m_weights->setModified(false);
+    m_openFolder->setEnabled(false);
+    if (weightsPath.isEmpty()) {
+        m_output->clear();
+        return;
+    }
+    m_output->setText(QString::fromStdString(defaultOnnxPath(weightsPath.toStdString())));
+    try {
+        const LoadedModel m = loadModel(weightsPath.toStdString());
+        m_height->setValue(m.imgsz);
+        m_width->setValue(m.imgsz);
+        m_report->setPlainText(tr("%1: %2 classes, trained at %3 px").arg(QFileInfo(weightsPath).fileName())
+                                   .arg(m.names.size())
+                                   .arg(m.imgsz));
+    } catch (const std::exception& e) {
+        m_report->setPlainText(tr("Cannot load the checkpoint: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void ExportDialog::browseCheckpoint()
+{
+    const QString f = QFileDialog::getOpenFileName(this, tr("Checkpoint to export"), QFileInfo(m_weights->text()).absolutePath(),
+                                                   tr("Weights (*.safetensors *.pt *.torchscript)"));
+    if (!f.isEmpty())
+        setCheckpoint(f);
 }
 
 QString ExportDialog::outputPath() const

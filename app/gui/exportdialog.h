@@ -8,6 +8,7 @@ class QComboBox;
 class QDialogButtonBox;
 class QLineEdit;
 class QPlainTextEdit;
+class QPushButton;
 class QSpinBox;
 
 namespace retort::app {
@@ -25,6 +26,12 @@ public:
     explicit ExportDialog(const QString& weightsPath, QWidget* parent = nullptr);
 
     QString outputPath() const;
+    QString checkpoint() const;
+    /// Another checkpoint: the output path follows it, and the image size becomes the one it
+    /// was trained at (640 when the file does not say). A file that does not load is reported.
+    void setCheckpoint(const QString& weightsPath);
+    int imageHeight() const;
+    int imageWidth() const;
 
 private:
     struct Outcome
@@ -34,6 +41,7 @@ private:
     };
     void startExport();
     void browse();
+    void browseCheckpoint();
 
     QLineEdit* m_weights;
     QLineEdit* m_output;
@@ -44,6 +52,7 @@ private:
     QCheckBox* m_half;
     QPlainTextEdit* m_report;
     QDialogButtonBox* m_buttons;
+    QPushButton* m_openFolder;
     QFutureWatcher<Outcome> m_watcher;
 };
 

@@ -136,9 +136,9 @@ void InferenceWorker::setModels(const QString& teacherPath, const QString& stude
     };
     load(teacherPath, m_models->teacher);
     load(studentPath, m_models->student);
+    emit modelsLoaded(m_models->teacher.name, m_models->student.name); // clears an earlier model error
     if (!errors.isEmpty())
         emit failed(errors.join(QLatin1Char('\n')));
-    emit modelsLoaded(m_models->teacher.name, m_models->student.name);
     std::optional<Request> last;
     {
         QMutexLocker lock(&m_mutex);
@@ -186,6 +186,10 @@ void InferenceWorker::processPending()
         request = *m_pending;
         m_pending.reset();
     }
+    if (!m_models->teacher && !m_models->student) {
+        emit failed(tr("No model loaded: choose a teacher or a student first")); // not the image's fault
+        return;
+    }
     try {
         widgets::ComparisonResult result = process(request);
         {
@@ -195,7 +199,7 @@ void InferenceWorker::processPending()
         }
         emit resultReady(result);
     } catch (const std::exception& e) {
-        emit failed(QString::fromStdString(e.what()));
+        emit imageFailed(request.imagePath, QString::fromStdString(e.what()));
     }
 }
 

@@ -51,6 +51,8 @@ signals:
     void modelsLoaded(const QString& teacherName, const QString& studentName);
     void resultReady(const retort::widgets::ComparisonResult& result);
     void failed(const QString& message);
+    /// One image could not be read or run (the models are fine).
+    void imageFailed(const QString& path, const QString& message);
 
 private:
     struct Request

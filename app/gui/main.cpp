@@ -15,8 +15,63 @@
 #include <QLocale>
 #include <QTranslator>
 
+namespace {
+
+/// The workbench's command line; built before the QApplication too, so that --help and
+/// --version answer on a machine without a display.
+struct Options
+{
+    QCommandLineOption shot{QStringLiteral("screenshot"), QStringLiteral("save the window to FILE after --delay ms, then quit"),
+                            QStringLiteral("FILE")};
+    QCommandLineOption delay{QStringLiteral("delay"), QStringLiteral("ms before --screenshot"), QStringLiteral("MS"),
+                             QStringLiteral("3000")};
+    QCommandLineOption tab{QStringLiteral("tab"), QStringLiteral("tab to show first (0-3)"), QStringLiteral("N")};
+    QCommandLineOption images{QStringLiteral("images"), QStringLiteral("images to open in Compare"), QStringLiteral("PATH")};
+    QCommandLineOption models{QStringLiteral("compare"), QStringLiteral("teacher and student weights for Compare, comma-separated"),
+                              QStringLiteral("T,S")};
+    QCommandLineOption study{QStringLiteral("run-study"), QStringLiteral("start the experiment's study at once")};
+    QCommandLineOption arm{QStringLiteral("run-arm"), QStringLiteral("start one arm of the experiment at once"),
+                           QStringLiteral("ARM")};
+    QCommandLineOption results{QStringLiteral("study"), QStringLiteral("open a finished study's study.csv in Results"),
+                               QStringLiteral("CSV")};
+    QCommandLineOption attention{QStringLiteral("attention"), QStringLiteral("maps of the Attention tab: spatial or channel"),
+                                 QStringLiteral("KIND")};
+
+    void addTo(QCommandLineParser& cli) const
+    {
+        cli.setApplicationDescription(QStringLiteral("Retort: knowledge distillation workbench for YOLO detectors"));
+        cli.addHelpOption();
+        cli.addVersionOption();
+        cli.addPositionalArgument(QStringLiteral("experiment"), QStringLiteral("experiment YAML to open (optional)"));
+        cli.addOptions({shot, delay, tab, images, models, study, arm, results, attention});
+    }
+};
+
+/// Answers --help / --version (and reports bad options) without a display: QCommandLineParser
+/// exits the process for those. Returns when the workbench should start.
+void answerWithoutDisplay(int argc, char** argv)
+{
+    bool informational = false;
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        informational = informational || a == "-h" || a == "--help" || a == "--help-all" || a == "-v" || a == "--version";
+    }
+    if (!informational)
+        return;
+    QCoreApplication core(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("Retort"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(RETORT_VERSION));
+    const Options o;
+    QCommandLineParser cli;
+    o.addTo(cli);
+    cli.process(core); // prints and exits
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
+    answerWithoutDisplay(argc, argv);
     QApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Retort"));
@@ -39,30 +94,11 @@ int main(int argc, char** argv)
     retort::widgets::applyTheme(app, theme == QLatin1String("dark")    ? retort::widgets::Theme::Dark
                                      : theme == QLatin1String("light") ? retort::widgets::Theme::Light
                                                                        : retort::widgets::Theme::System);
+    const Options opt;
     QCommandLineParser cli;
-    cli.setApplicationDescription(QStringLiteral("Retort: knowledge distillation workbench for YOLO detectors"));
-    cli.addHelpOption();
-    cli.addVersionOption();
-    cli.addPositionalArgument(QStringLiteral("experiment"), QStringLiteral("experiment YAML to open (optional)"));
-    const QCommandLineOption shot(QStringLiteral("screenshot"),
-                                  QStringLiteral("save the window to FILE after --delay ms, then quit"), QStringLiteral("FILE"));
-    const QCommandLineOption delay(QStringLiteral("delay"), QStringLiteral("ms before --screenshot"), QStringLiteral("MS"),
-                                   QStringLiteral("3000"));
-    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("tab to show first (0-3)"), QStringLiteral("N"));
-    const QCommandLineOption images(QStringLiteral("images"), QStringLiteral("images to open in Compare"),
-                                    QStringLiteral("PATH"));
-    const QCommandLineOption models(QStringLiteral("compare"),
-                                    QStringLiteral("teacher and student weights for Compare, comma-separated"),
-                                    QStringLiteral("T,S"));
-    const QCommandLineOption study(QStringLiteral("run-study"), QStringLiteral("start the experiment's study at once"));
-    const QCommandLineOption arm(QStringLiteral("run-arm"), QStringLiteral("start one arm of the experiment at once"),
-                                 QStringLiteral("ARM"));
-    const QCommandLineOption results(QStringLiteral("study"), QStringLiteral("open a finished study's study.csv in Results"),
-                                     QStringLiteral("CSV"));
-    const QCommandLineOption attention(QStringLiteral("attention"),
-                                       QStringLiteral("maps of the Attention tab: spatial or channel"), QStringLiteral("KIND"));
-    cli.addOptions({shot, delay, tab, images, models, study, arm, results, attention});
+    opt.addTo(cli);
     cli.process(app);
+    const auto& [shot, delay, tab, images, models, study, arm, results, attention] = opt;
 
     retort::app::MainWindow window;
     if (!cli.positionalArguments().isEmpty())

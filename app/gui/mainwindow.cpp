@@ -76,7 +76,7 @@ bool isImage(const QString& path)
 bool isWeights(const QString& path)
 {
     const QString s = QFileInfo(path).suffix().toLower();
-    return s == "safetensors" || s == "torchscript";
+    return s == "safetensors" || s == "pt" || s == "torchscript";
 }
 
 } // namespace
@@ -154,7 +154,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_worker, &InferenceWorker::resultReady, m_compare, &widgets::CompareView::setResult);
     connect(m_worker, &InferenceWorker::resultReady, m_attention, &widgets::AttentionView::setResult);
     connect(m_worker, &InferenceWorker::failed, m_compare, &widgets::CompareView::showError);
+    connect(m_worker, &InferenceWorker::imageFailed, m_compare, &widgets::CompareView::showImageError);
     connect(m_worker, &InferenceWorker::modelsLoaded, this, [this](const QString& t, const QString& s) {
+        m_compare->clearError();
         statusBar()->showMessage(tr("Compare: teacher %1, student %2").arg(t.isEmpty() ? tr("none") : t,
                                                                              s.isEmpty() ? tr("none") : s), 5000);
         if (!m_compare->images().isEmpty())
@@ -163,6 +165,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     // Panels.
     connect(m_experiment, &widgets::ExperimentPanel::validityChanged, this, &MainWindow::updateActions);
+    connect(m_experiment, &widgets::ExperimentPanel::yamlChanged, this,
+            [this] { setWindowModified(m_experiment->yaml() != m_savedYaml); });
     connect(m_experiment, &widgets::ExperimentPanel::runRequested, this, &MainWindow::startStudy);
     connect(m_runs, &widgets::RunsPanel::resumeRequested, this, &MainWindow::resumeRun);
     connect(m_runs, &widgets::RunsPanel::runActivated, this, [this](const QString& dir) {
@@ -228,12 +232,7 @@ void MainWindow::buildActions()
         }
     });
     m_exportAction = make(tr("&Export to ONNX…"), QKeySequence(Qt::CTRL | Qt::Key_E), [this] {
-        QString w = m_lastBest.isEmpty() ? m_studentWeights : m_lastBest;
-        if (w.isEmpty())
-            w = QFileDialog::getOpenFileName(this, tr("Checkpoint to export"), workspace(),
-                                             tr("Weights (*.safetensors *.torchscript)"));
-        if (!w.isEmpty())
-            exportWeights(w);
+        exportWeights(exportCandidate()); // the dialog browses for another (or the first) checkpoint
     });
 }
 
@@ -261,7 +260,8 @@ void MainWindow::buildMenus()
     run->addAction(m_pauseAction);
     run->addAction(m_stopAction);
     run->addSeparator();
-    run->addAction(tr("&Refresh runs"), QKeySequence::Refresh, m_runs, &widgets::RunsPanel::refresh);
+    // Not QKeySequence::Refresh: that is F5 on Linux, which runs the study.
+    run->addAction(tr("&Refresh runs"), QKeySequence(Qt::CTRL | Qt::Key_R), m_runs, &widgets::RunsPanel::refresh);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < m_tabs->count(); ++i) {
@@ -336,7 +336,7 @@ void MainWindow::connectController()
     connect(m_controller, &RunController::checkpointWritten, this, [this](const CheckpointInfo& c) {
         // The last-weights checkpoint follows each epoch's results.csv row (and a stop): the Runs
         // panel's epoch and best mAP move on. The best one right after it needs no second rescan.
-        if (c.best)
+        if (c.best && m_runInfo.arm != "teacher") // the study's teacher is not what one exports
             m_lastBest = QString::fromStdString(c.path);
         else
             m_runs->refresh();
@@ -379,28 +379,46 @@ bool MainWindow::openExperiment(const QString& path)
         if (QFileInfo::exists(csv))
             m_results->loadStudy(csv);
     }
-    setWindowTitle(tr("%1 — Retort").arg(QFileInfo(source).fileName()));
+    m_savedYaml = m_experiment->yaml();
+    setWindowModified(false);
+    setWindowTitle(tr("%1[*] — Retort").arg(QFileInfo(source).fileName()));
     updateActions();
     return true;
 }
 
-void MainWindow::saveExperiment(bool saveAs)
+bool MainWindow::saveExperiment(bool saveAs)
 {
     QString path = m_experiment->sourcePath();
     if (saveAs || path.isEmpty() || !QFileInfo(path).isAbsolute() || path == QLatin1String(kDefaultExperiment))
         path = QFileDialog::getSaveFileName(this, tr("Save experiment"), workspace() + "/experiment.yaml",
                                             tr("Experiments (*.yaml *.yml)"));
     if (path.isEmpty())
-        return;
+        return false;
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(m_experiment->yaml().toUtf8()) < 0 || !f.commit()) {
         QMessageBox::warning(this, tr("Save experiment"), tr("%1: %2").arg(path, f.errorString()));
-        return;
+        return false;
     }
     m_experiment->setYaml(m_experiment->yaml(), path);
+    m_savedYaml = m_experiment->yaml();
+    setWindowModified(false);
+    setWindowTitle(tr("%1[*] — Retort").arg(QFileInfo(path).fileName()));
     addRecent(path);
     g_lastExperiment = path;
     statusBar()->showMessage(tr("Saved %1").arg(path), 3000);
+    return true;
+}
+
+bool MainWindow::settleUnsavedChanges(const QString& action)
+{
+    if (!isWindowModified())
+        return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved changes"), tr("The experiment has unsaved changes. Save them before %1?").arg(action),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Cancel)
+        return false;
+    return answer == QMessageBox::Discard || saveExperiment(false);
 }
 
 void MainWindow::addRecent(const QString& path)
@@ -427,7 +445,7 @@ void MainWindow::rebuildRecentMenu()
 void MainWindow::chooseModel(bool teacher)
 {
     const QString f = QFileDialog::getOpenFileName(this, teacher ? tr("Teacher weights") : tr("Student weights"),
-                                                   workspace(), tr("Weights (*.safetensors *.torchscript)"));
+                                                   workspace(), tr("Weights (*.safetensors *.pt *.torchscript)"));
     if (f.isEmpty())
         return;
     if (teacher)
@@ -468,7 +486,7 @@ void MainWindow::exportWeights(const QString& weights)
 
 void MainWindow::startStudy()
 {
-    if (m_controller->isRunning() || !m_experiment->isValid())
+    if (m_controller->isRunning() || !m_experiment->isValid() || !settleUnsavedChanges(tr("running the study")))
         return;
     m_log->clear();
     m_charts->clear();
@@ -496,7 +514,7 @@ void MainWindow::startSelectedArm()
 
 void MainWindow::startArm(const QString& arm)
 {
-    if (m_controller->isRunning() || !m_experiment->isValid())
+    if (m_controller->isRunning() || !m_experiment->isValid() || !settleUnsavedChanges(tr("running the arm")))
         return;
     try {
         const ExperimentConfig armCfg = armConfig(m_experiment->config(), arm.toStdString());
@@ -573,7 +591,7 @@ void MainWindow::onSteps(const QVector<StepMetrics>& steps)
 
 void MainWindow::onRunFinished(const RunSummary& summary)
 {
-    if (!summary.bestWeights.empty())
+    if (!summary.bestWeights.empty() && m_runInfo.arm != "teacher")
         m_lastBest = QString::fromStdString(summary.bestWeights);
     m_runs->refresh();
     if (!m_lastBest.isEmpty())
@@ -618,6 +636,10 @@ void MainWindow::restoreSettings()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!settleUnsavedChanges(tr("quitting"))) {
+        event->ignore();
+        return;
+    }
     if (m_controller->isRunning()) {
         const auto answer = QMessageBox::question(
             this, tr("A run is going"),

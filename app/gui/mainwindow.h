@@ -51,6 +51,9 @@ public:
     widgets::CompareView* compareView() const { return m_compare; }
     widgets::AttentionView* attentionView() const { return m_attention; }
     RunController* runController() const { return m_controller; }
+    /// The checkpoint File → Export offers first: the last student run's best weights, else the
+    /// Compare student (never a teacher's run).
+    QString exportCandidate() const { return m_lastBest.isEmpty() ? m_studentWeights : m_lastBest; }
     QTabWidget* tabs() const { return m_tabs; }
 
 public slots:
@@ -65,6 +68,9 @@ public slots:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    /// With unsaved experiment changes: asks to save, discard or cancel (`action` names what
+    /// follows, e.g. "quitting"). False when the user cancels or saving fails.
+    bool settleUnsavedChanges(const QString& action);
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -75,7 +81,7 @@ private:
     void updateActions();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
-    void saveExperiment(bool saveAs);
+    bool saveExperiment(bool saveAs);
     void chooseModel(bool teacher);
     void exportWeights(const QString& weights);
     void onRunStarted(const RunInfo& info);
@@ -117,6 +123,7 @@ private:
     QString m_studentWeights;
     QString m_lastBest;
     QString m_studyDir;
+    QString m_savedYaml; ///< the experiment text as last opened or saved (the window's modified marker)
     RunInfo m_runInfo;
 };
 

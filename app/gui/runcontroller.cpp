@@ -3,6 +3,7 @@
 #include "train/studyrunner.h"
 #include "train/trainer.h"
 
+#include <QCoreApplication>
 #include <QMetaObject>
 
 namespace retort::app {
@@ -119,10 +120,15 @@ void RunController::start(const ExperimentConfig& config, Mode mode, bool resume
         return;
     if (m_thread) {
         m_thread->wait();
+        // The last job's queued signals, its jobFinished last, reach their receivers before
+        // anything of the new job does.
+        QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
         delete m_thread;
+        m_thread = nullptr;
     }
     m_control.reset();
-    m_thread = QThread::create([this, config, mode, resume] {
+    const quint64 job = ++m_job;
+    m_thread = QThread::create([this, config, mode, resume, job] {
         ControllerObserver observer(this);
         bool ok = true;
         QString message;
@@ -148,11 +154,15 @@ void RunController::start(const ExperimentConfig& config, Mode mode, bool resume
         }
         QMetaObject::invokeMethod(
             this,
-            [this, ok, message] {
-                m_flush.stop();
-                flushSteps();
-                if (m_thread)
-                    m_thread->wait(); // the worker only has to return: isRunning() is false from here on
+            [this, ok, message, job] {
+                // Runs when the UI thread gets to it, possibly after a newer job has started:
+                // that job's thread and flush timer are not this one's to touch.
+                if (job == m_job) {
+                    m_flush.stop();
+                    flushSteps();
+                    if (m_thread)
+                        m_thread->wait(); // the worker only has to return: isRunning() is false from here on
+                }
                 emit jobFinished(ok, message);
             },
             Qt::QueuedConnection);
@@ -162,18 +172,17 @@ void RunController::start(const ExperimentConfig& config, Mode mode, bool resume
     m_thread->start();
 }
 
+// Pause and resume are requests: the trainer enters and leaves Paused through its transition
+// function between steps (after a validation in progress, if one is), and state() mirrors the
+// trainer's state only, so no later transition of the trainer can contradict it.
 void RunController::pause()
 {
     m_control.requestPause();
-    m_state = RunState::Paused;
-    emit stateChanged(RunState::Paused);
 }
 
 void RunController::resume()
 {
     m_control.requestResume();
-    m_state = RunState::Training;
-    emit stateChanged(RunState::Training);
 }
 
 void RunController::stop()

@@ -39,7 +39,9 @@ public:
     void startRun(const ExperimentConfig& config, bool resume);
 
 public slots:
+    /// Requests a pause between steps; state() becomes Paused when the trainer has paused.
     void pause();
+    /// Lets a paused trainer continue; state() follows the trainer's.
     void resume();
     void stop();
     /// Blocks until the worker has finished (after stop()); used when closing the window.
@@ -70,6 +72,7 @@ private:
     QMutex m_mutex;
     QVector<StepMetrics> m_pending;
     RunState m_state = RunState::Idle;
+    quint64 m_job = 0; ///< the current job's number; a finished job's queued call checks it
 };
 
 } // namespace retort::app

@@ -1,8 +1,13 @@
 // The workbench window offscreen: first start loads the embedded default experiment (one click
 // from a real study), the tabs and shortcuts exist, and dropping an image opens it in Compare.
+#include "exportdialog.h"
 #include "mainwindow.h"
+#include "runcontroller.h"
+
+#include "io/weights.h"
 
 #include "widgets/compareview.h"
+#include "widgets/experimentpanel.h"
 #include "widgets/resultsview.h"
 #include "widgets/runspanel.h"
 
@@ -11,7 +16,12 @@
 #include "testdata.h"
 
 #include <QAction>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTimer>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTreeWidget>
@@ -29,6 +39,11 @@ private slots:
     void firstStartLoadsDefaultExperiment();
     void dropImageOpensCompare();
     void openStudyShowsResultsAndRuns();
+    void shortcutsAreUnique();
+    void helpWithoutDisplay();
+    void unsavedChangesAreMarkedAndAsked();
+    void exportDialogFollowsTheCheckpoint();
+    void exportNeverDefaultsToTheTeacher();
 };
 
 void TestMainWindow::initTestCase()
@@ -51,6 +66,102 @@ void TestMainWindow::firstStartLoadsDefaultExperiment()
             study = a;
     QVERIFY2(study, "no action on F5");
     QTRY_VERIFY(study->isEnabled()); // the default experiment is valid
+}
+
+void TestMainWindow::shortcutsAreUnique()
+{
+    // Two actions on one key make Qt trigger neither ("Ambiguous shortcut overload").
+    app::MainWindow w;
+    w.show();
+    QMap<QString, QStringList> byKey;
+    for (QAction* a : w.findChildren<QAction*>())
+        for (const QKeySequence& k : a->shortcuts())
+            if (!k.isEmpty())
+                byKey[k.toString(QKeySequence::PortableText)] << a->text();
+    QVERIFY(byKey.contains(QStringLiteral("F5")));
+    for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)
+        QVERIFY2(it.value().size() == 1, qPrintable(it.key() + ": " + it.value().join(QStringLiteral(", "))));
+}
+
+void TestMainWindow::helpWithoutDisplay()
+{
+    // No display, no platform plugin override: --help and --version print and exit 0.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* k : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        env.remove(QString::fromLatin1(k));
+    for (const QString& flag : {QStringLiteral("--help"), QStringLiteral("--version")}) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(RETORT_GUI_BIN), {flag});
+        QVERIFY(p.waitForFinished(30000));
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
+                 qPrintable(flag + ": exit " + QString::number(p.exitCode()) + " " + p.readAllStandardError()));
+        QVERIFY2(out.contains(flag == QLatin1String("--help") ? QStringLiteral("--screenshot") : QStringLiteral("Retort")),
+                 qPrintable(out));
+    }
+}
+
+void TestMainWindow::unsavedChangesAreMarkedAndAsked()
+{
+    app::MainWindow w;
+    w.show();
+    QVERIFY(w.windowTitle().contains(QStringLiteral("[*]")));
+    QVERIFY(!w.isWindowModified());
+    auto* panel = w.findChild<widgets::ExperimentPanel*>();
+    QVERIFY(panel);
+    auto* batch = qobject_cast<QSpinBox*>(panel->fieldFor(QStringLiteral("train.batch")));
+    QVERIFY(batch);
+    batch->setValue(batch->value() + 1);
+    QTRY_VERIFY(w.isWindowModified());
+    // Quitting asks; Cancel keeps the window and the edit.
+    bool asked = false;
+    QTimer::singleShot(0, [&asked] {
+        if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+            asked = true;
+            box->button(QMessageBox::Cancel)->click();
+        }
+    });
+    QVERIFY(!w.close());
+    QVERIFY(asked);
+    QVERIFY(w.isVisible() && w.isWindowModified());
+    // Back to the saved text: no longer modified.
+    batch->setValue(batch->value() - 1);
+    QTRY_VERIFY(!w.isWindowModified());
+}
+
+void TestMainWindow::exportDialogFollowsTheCheckpoint()
+{
+    const std::string dir = test::tempDir("exportdialog");
+    LoadOptions o;
+    o.nc = 2;
+    LoadedModel m = loadModel("yolov8n.yaml", o);
+    saveModel(dir + "/small.safetensors", *m.model, {"a", "b"}, 160);
+    saveModel(dir + "/large.safetensors", *m.model, {"a", "b"}, 320);
+    app::ExportDialog d(QString::fromStdString(dir + "/small.safetensors"));
+    QCOMPARE(d.imageHeight(), 160); // the size it was trained at, not 640
+    QCOMPARE(d.imageWidth(), 160);
+    QVERIFY(d.outputPath().endsWith(QStringLiteral("small.onnx")));
+    d.setCheckpoint(QString::fromStdString(dir + "/large.safetensors"));
+    QCOMPARE(d.checkpoint(), QString::fromStdString(dir + "/large.safetensors"));
+    QCOMPARE(d.imageHeight(), 320);
+    QVERIFY(d.outputPath().endsWith(QStringLiteral("large.onnx")));
+}
+
+void TestMainWindow::exportNeverDefaultsToTheTeacher()
+{
+    // A study trains its teacher first: that run's best weights must not become the export default.
+    app::MainWindow w;
+    RunInfo teacher;
+    teacher.arm = "teacher";
+    emit w.runController()->runStarted(teacher);
+    emit w.runController()->checkpointWritten({3, "runs/s/teacher/weights/best.safetensors", true});
+    QVERIFY(!w.exportCandidate().contains(QStringLiteral("teacher")));
+    RunInfo arm;
+    arm.arm = "lad";
+    emit w.runController()->runStarted(arm);
+    emit w.runController()->checkpointWritten({2, "runs/s/lad/weights/best.safetensors", true});
+    QCOMPARE(w.exportCandidate(), QStringLiteral("runs/s/lad/weights/best.safetensors"));
 }
 
 void TestMainWindow::dropImageOpensCompare()

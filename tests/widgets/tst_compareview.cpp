@@ -29,6 +29,7 @@ private slots:
     void zoomIsSynchronised();
     void savesPng();
     void statisticsText();
+    void badImageClearsStaleResultKeepsList();
 };
 
 namespace {
@@ -263,6 +264,30 @@ void TestCompareView::statisticsText()
     QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("person 3, car 2, bicycle 1"));
     panel.setWarningLevel(0.3);
     QVERIFY(panel.flaggedClasses().isEmpty());
+}
+
+void TestCompareView::badImageClearsStaleResultKeepsList()
+{
+    const QString dir = QString::fromStdString(test::tempDir("badimage"));
+    QStringList files;
+    for (const char* n : {"a.png", "b.png"}) {
+        files << dir + "/" + n;
+        QVERIFY(grey(8, 8).save(files.last()));
+    }
+    CompareView view;
+    view.openImages(files);
+    ComparisonResult r = handMade();
+    r.imagePath = files[0];
+    view.setResult(r);
+    QVERIFY(!view.shownTeacher().empty());
+    view.showImageError(files[1], QStringLiteral("cannot decode"));
+    QVERIFY(!view.hasResult());
+    QVERIFY(view.shownTeacher().empty() && view.shownStudent().empty());
+    QVERIFY(view.teacherView()->detections().empty());
+    QCOMPARE(view.images(), files); // the list stays
+    QVERIFY(view.summaryText().contains(QStringLiteral("b.png: cannot decode")));
+    view.clearError();
+    QVERIFY(!view.summaryText().contains(QStringLiteral("cannot decode")));
 }
 
 QTEST_MAIN(TestCompareView)

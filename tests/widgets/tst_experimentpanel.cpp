@@ -25,6 +25,7 @@ private slots:
     void setsYamlValues();
     void flagsBadKeyWithLine();
     void formEditsYaml();
+    void wheelScrollsInsteadOfEditing();
 
 private:
     QString defaultYaml() const;
@@ -158,6 +159,34 @@ void TestExperimentPanel::formEditsYaml()
     QVERIFY(!runButton->isEnabled());
     panel.tabs()->setCurrentIndex(1);
     retort::test::grabIfAsked(panel, "gui-a-experimentpanel-yaml");
+}
+
+void TestExperimentPanel::wheelScrollsInsteadOfEditing()
+{
+    ExperimentPanel panel;
+    panel.resize(460, 300);
+    panel.setYaml(defaultYaml(), QStringLiteral("shapes-quick.yaml"));
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    auto* batch = qobject_cast<QSpinBox*>(panel.fieldFor("train.batch"));
+    QVERIFY(batch);
+    const int before = batch->value();
+    const QString yaml = panel.yaml();
+    const auto wheel = [&] {
+        const QPointF at(batch->width() / 2.0, batch->height() / 2.0);
+        QWheelEvent e(at, batch->mapToGlobal(at), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
+                      false);
+        QCoreApplication::sendEvent(batch, &e);
+    };
+    wheel();
+    QCOMPARE(batch->value(), before); // passing over the form does not edit it
+    QCOMPARE(panel.yaml(), yaml);
+    panel.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&panel));
+    batch->setFocus();
+    QTRY_VERIFY(batch->hasFocus());
+    wheel();
+    QCOMPARE(batch->value(), before - 1); // a focused field still takes the wheel
 }
 
 QTEST_MAIN(TestExperimentPanel)

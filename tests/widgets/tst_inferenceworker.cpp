@@ -32,6 +32,7 @@ private slots:
     void modelChangeRerunsLastImage();
     void newerRequestSupersedes();
     void errorsAreReported();
+    void unreadableImageIsTheImagesFault();
 
 private:
     ComparisonResult runOne(const QString& image);
@@ -61,10 +62,13 @@ ComparisonResult TestInferenceWorker::runOne(const QString& image)
 {
     QSignalSpy ready(m_worker, &app::InferenceWorker::resultReady);
     QSignalSpy failed(m_worker, &app::InferenceWorker::failed);
+    QSignalSpy imageFailed(m_worker, &app::InferenceWorker::imageFailed);
     m_worker->run(image, 640);
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(ready.count() + failed.count() > 0, 180000); }();
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(ready.count() + failed.count() + imageFailed.count() > 0, 180000); }();
     if (failed.count() > 0)
         qWarning() << failed.at(0).at(0).toString();
+    if (imageFailed.count() > 0)
+        qWarning() << imageFailed.at(0).at(1).toString();
     return ready.isEmpty() ? ComparisonResult{} : ready.at(0).at(0).value<ComparisonResult>();
 }
 
@@ -261,6 +265,25 @@ void TestInferenceWorker::errorsAreReported()
                               Q_ARG(QString, QString()));
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 2, 10000);
     QVERIFY(failed.at(1).at(0).toString().contains(QStringLiteral("/nonexistent/m.safetensors")));
+}
+
+void TestInferenceWorker::unreadableImageIsTheImagesFault()
+{
+    // With a model loaded, a file that is not an image fails as that image (Compare then clears
+    // the previous image's boxes but keeps its list), not as a model error.
+    QMetaObject::invokeMethod(m_worker, "setModels", Q_ARG(QString, QString()),
+                              Q_ARG(QString, QStringLiteral("yolov8n.yaml")));
+    const QString junk = QString::fromStdString(test::tempDir("junkimage") + "/junk.jpg");
+    QFile f(junk);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is text, not a JPEG");
+    f.close();
+    QSignalSpy failed(m_worker, &app::InferenceWorker::failed);
+    QSignalSpy imageFailed(m_worker, &app::InferenceWorker::imageFailed);
+    m_worker->run(junk, 640);
+    QTRY_COMPARE_WITH_TIMEOUT(imageFailed.count(), 1, 60000);
+    QCOMPARE(imageFailed.at(0).at(0).toString(), junk);
+    QCOMPARE(failed.count(), 0);
 }
 
 QTEST_MAIN(TestInferenceWorker)

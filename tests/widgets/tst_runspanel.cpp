@@ -25,6 +25,7 @@ void TestRunsPanel::listsStoppedRunAsResumable()
     const std::vector<std::string> kd{"box", "cls", "dfl", "kd_logit", "kd_loc", "total"};
     test::writeRun(runs + "/shapes-quick/baseline", "baseline", 3, 3, {"box", "cls", "dfl", "total"}, true, 4);
     test::writeRun(runs + "/shapes-quick/logit+loc", "logit+loc", 3, 1, kd, true, 4);
+    test::writeRun(runs + "/shapes-quick/lad-seed1", "lad", 3, 3, kd, true, 4); // a multi-seed study's run
     StudyRow base;
     base.arm = "baseline";
     base.method = "no distillation";
@@ -44,10 +45,19 @@ void TestRunsPanel::listsStoppedRunAsResumable()
     QCOMPARE(tree->topLevelItemCount(), 1);
     QTreeWidgetItem* study = tree->topLevelItem(0);
     QCOMPARE(study->text(RunsPanel::NameColumn), QString("shapes-quick"));
-    QCOMPARE(study->childCount(), 2);
-    QTreeWidgetItem* baseline = study->child(0);
-    QTreeWidgetItem* stopped = study->child(1);
+    QCOMPARE(study->childCount(), 3);
+    QTreeWidgetItem* baseline = nullptr;
+    QTreeWidgetItem* stopped = nullptr;
+    QTreeWidgetItem* seeded = nullptr;
+    for (int i = 0; i < study->childCount(); ++i) {
+        QTreeWidgetItem* c = study->child(i);
+        const QString dir = c->data(RunsPanel::NameColumn, RunsPanel::DirRole).toString();
+        (dir.endsWith("/baseline") ? baseline : dir.endsWith("/logit+loc") ? stopped : seeded) = c;
+    }
+    QVERIFY(baseline && stopped && seeded);
     QCOMPARE(stopped->text(RunsPanel::NameColumn), QString("logit+loc"));
+    QCOMPARE(seeded->text(RunsPanel::NameColumn), QString("lad-seed1")); // not a second "lad"
+    QCOMPARE(seeded->text(RunsPanel::MethodColumn), QString("lad"));
 
     // In a dock about as wide as the other columns together (the main window's), the run names
     // stay readable: the name column holds a run's indentation plus its name.
@@ -95,9 +105,14 @@ void TestRunsPanel::listsStoppedRunAsResumable()
     // A new run appears on refresh; the selection survives.
     test::writeRun(runs + "/shapes-quick/logit", "logit", 3, 2, kd, true, 4);
     panel.refresh();
-    QCOMPARE(tree->topLevelItem(0)->childCount(), 3);
+    QCOMPARE(tree->topLevelItem(0)->childCount(), 4);
     QCOMPARE(panel.selectedRun(), QString::fromStdString(runs + "/shapes-quick/baseline"));
-    QCOMPARE(tree->topLevelItem(0)->child(1)->text(RunsPanel::StatusColumn), QString("running"));
+    QTreeWidgetItem* fresh = nullptr;
+    for (int i = 0; i < tree->topLevelItem(0)->childCount(); ++i)
+        if (tree->topLevelItem(0)->child(i)->data(RunsPanel::NameColumn, RunsPanel::DirRole).toString().endsWith("/logit"))
+            fresh = tree->topLevelItem(0)->child(i);
+    QVERIFY(fresh);
+    QCOMPARE(fresh->text(RunsPanel::StatusColumn), QString("running"));
     test::grabIfAsked(panel, "gui-a-runspanel");
 }
 
