@@ -114,6 +114,8 @@ ScanResult scanOne(const std::string& image, int64_t nc, int64_t maxPixels)
         r.usable = false;
         return r;
     }
+    if (!h.warning.empty())
+        r.issues.push_back({image, 0, h.warning + ", used"});
     r.record.width = h.width;
     r.record.height = h.height;
 

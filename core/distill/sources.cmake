@@ -4,4 +4,5 @@ target_sources(retort_core PRIVATE
   distill/gcblock.h distill/gcblock.cpp
   distill/featuredistiller.h distill/featuredistiller.cpp
   distill/distiller.h distill/distiller.cpp
+  distill/weightselection.h distill/weightselection.cpp
 )

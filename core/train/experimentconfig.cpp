@@ -356,6 +356,7 @@ const std::vector<std::string>& armTerms()
             terms.push_back(type);
         terms.emplace_back("relation");
         terms.emplace_back("lad");
+        terms.emplace_back("inherit");
         return terms;
     }();
     return kTerms;
@@ -648,7 +649,7 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
     ExperimentConfig c = base;
     c.arm = arm;
     auto& d = c.distill;
-    d.logitOn = d.locOn = d.featureOn = d.relationOn = d.ladOn = false;
+    d.logitOn = d.locOn = d.featureOn = d.relationOn = d.ladOn = d.inheritOn = false;
     if (arm == "baseline" || arm == "teacher")
         return c;
     if (!base.hasTeacher())
@@ -663,6 +664,8 @@ ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm)
             d.relationOn = true;
         else if (term == "lad")
             d.ladOn = true;
+        else if (term == "inherit")
+            d.inheritOn = true;
         else if (term == "feature")
             d.featureOn = true;
         else if (contains(featureKdTypes(), term)) {

@@ -149,6 +149,12 @@ struct DistillSettings
     /// Arm term `lad`: the task loss assigns ground truth to anchors by the teacher's predictions
     /// (label assignment distillation); no weight of its own.
     bool ladOn = false;
+    /// Arm term `inherit`: the student starts from the teacher's weights by weight selection
+    /// (evenly spaced channels, first blocks; distill/weightselection.h); no weight of its own.
+    bool inheritOn = false;
+
+    /// Whether any term reads the teacher's outputs during training (all but `inherit`).
+    bool readsTeacher() const { return logitOn || locOn || featureOn || relationOn || ladOn; }
 };
 
 /// An experiment: data, teacher, student, training, distillation, and the arms of a study.
@@ -178,7 +184,7 @@ struct ExperimentConfig
     int bestFromEpoch() const;
     bool distills() const
     {
-        return distill.logitOn || distill.locOn || distill.featureOn || distill.relationOn || distill.ladOn;
+        return distill.readsTeacher() || distill.inheritOn;
     }
     std::string runDir() const;       ///< <project>/<name>/<run name, default the arm>
     std::string studyDir() const;     ///< <project>/<name>
@@ -200,7 +206,7 @@ ExperimentConfig loadExperiment(const std::string& path, const std::vector<std::
 std::string experimentToYaml(const ExperimentConfig& config);
 
 /// The config of one arm: "baseline" turns every KD term off; otherwise the '+'-joined terms
-/// (logit, loc, feature, mse, at, cwd, mgd, pkd, score_l2, fgd, relation, lad) are on, a feature type naming the
+/// (logit, loc, feature, mse, at, cwd, mgd, pkd, score_l2, fgd, relation, lad, inherit) are on, a feature type naming the
 /// feature method. Throws InputError for an unknown term.
 ExperimentConfig armConfig(const ExperimentConfig& base, const std::string& arm);
 

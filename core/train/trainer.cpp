@@ -5,6 +5,7 @@
 #include "data/dataset.h"
 #include "data/labels.h"
 #include "distill/distiller.h"
+#include "distill/weightselection.h"
 #include "eval/validator.h"
 #include "loss/detectionloss.h"
 #include "model/modelinfo.h"
@@ -154,9 +155,16 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         }
         DetectionModel model = student.model;
         model->to(device);
+        if (cfg.distill.inheritOn) {
+            // The shared teacher is fused for speed; selection needs its BatchNorms: a fresh copy.
+            const LoadedModel unfused = loadModel(m_teacher->source, LoadOptions{device, 0, {}});
+            const InheritReport r = inheritWeights(*model, *unfused.model);
+            log("inherit: the student starts from the teacher by weight selection: " + r.describe() +
+                " (a resume restores its own weights)");
+        }
 
         Distiller distiller{nullptr};
-        if (distilling) {
+        if (cfg.distill.readsTeacher()) {
             try {
                 distiller = Distiller(cfg.distill, *m_teacher->model, *model, t.epochs, t.seed);
             } catch (const InputError& e) {

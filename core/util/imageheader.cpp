@@ -67,8 +67,13 @@ int exifOrientation(const std::string& seg)
     return 1;
 }
 
-ImageHeader jpeg(ImageHeader h, const std::string& s)
+ImageHeader jpeg(ImageHeader h, const std::string& s, const std::string& tail)
 {
+    // A JPEG ends with EOI (FF D9), possibly followed by a few padding bytes. Without it the
+    // file was cut short: libjpeg still decodes it (grey below the cut) and prints "Premature
+    // end of JPEG file" without the file's name, so the scan names it (Ultralytics' check).
+    if (tail.find("\xFF\xD9") == std::string::npos)
+        h.warning = "truncated JPEG (no end-of-image marker; decoded as far as it goes)";
     // OpenCV applies the EXIF orientation when decoding: 5..8 swap width and height.
     int orientation = 1;
     size_t o = 2;
@@ -185,7 +190,7 @@ ImageHeader parseImageHeader(const std::string& s, const std::string& tail, int6
     }
     if (s.size() >= 3 && uint8_t(s[0]) == 0xFF && uint8_t(s[1]) == 0xD8 && uint8_t(s[2]) == 0xFF) {
         h.format = "jpeg";
-        return jpeg(h, s);
+        return jpeg(h, s, tail);
     }
     if (s.size() >= 2 && s[0] == 'B' && s[1] == 'M') {
         h.format = "bmp";

@@ -16,6 +16,7 @@ struct ImageHeader
     int height = 0;
     std::string format;      ///< "png", "jpeg", "bmp", "webp", "tiff"
     std::string problem;     ///< why not ok: "truncated PNG (no IEND chunk)", …
+    std::string warning;     ///< usable but damaged: a JPEG cut short (libjpeg decodes it with a warning that names no file)
 
     int64_t pixels() const { return static_cast<int64_t>(width) * height; }
 };

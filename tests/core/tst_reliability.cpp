@@ -231,6 +231,23 @@ void TestReliability::imageHeaders()
     writeText(dir + "/text.png", "hello, not an image");
     QVERIFY(!readImageHeader(dir + "/text.png").ok);
     QVERIFY(!readImageHeader(dir + "/missing.png").ok);
+
+    // A JPEG cut short (no EOI marker) still decodes, with a libjpeg warning that names no
+    // file: the header reader flags it so that the scan can name it, and keeps the image.
+    const std::string jpg = readFile(dir + "/a.jpg");
+    QVERIFY(readImageHeader(dir + "/a.jpg").warning.empty());
+    writeText(dir + "/cut.jpg", jpg.substr(0, jpg.size() - 40));
+    const ImageHeader cut = readImageHeader(dir + "/cut.jpg");
+    QVERIFY(cut.ok);
+    QVERIFY2(cut.warning.find("truncated JPEG") != std::string::npos, cut.warning.c_str());
+    writeText(dir + "/padded.jpg", jpg + std::string(4, '\0')); // bytes after EOI are harmless
+    QVERIFY(readImageHeader(dir + "/padded.jpg").warning.empty());
+    const DatasetIndex index = scanDataset({dir + "/cut.jpg", dir + "/a.jpg"}, 3, "headers");
+    QCOMPARE(static_cast<int>(index.images.size()), 2);
+    bool named = false;
+    for (const auto& i : index.issues)
+        named = named || (i.file.find("cut.jpg") != std::string::npos && i.what.find("truncated JPEG") != std::string::npos);
+    QVERIFY2(named, "no scan issue names the truncated JPEG");
 }
 
 void TestReliability::scanSkipsHugeImagesWithoutDecoding()
