@@ -116,22 +116,23 @@
 <context>
     <name>retort::app::InferenceWorker</name>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="156"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="160"/>
         <source>Attention layers: %1 teacher layers but %2 student layers; they are compared pairwise</source>
         <translation>注意力层：教师模型 %1 层，学生模型 %2 层；将按顺序逐对比较</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="207"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="194"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="215"/>
         <source>No model loaded: choose a teacher or a student first</source>
         <translation>未加载模型：请先选择教师模型或学生模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="209"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="217"/>
         <source>Image size %1 is too small (at least 32)</source>
         <translation>图像尺寸 %1 过小（至少为 32）</translation>
     </message>
     <message>
-        <location filename="../app/gui/inferenceworker.cpp" line="258"/>
+        <location filename="../app/gui/inferenceworker.cpp" line="266"/>
         <source>Attention layers %1/%2: not a layer of both models</source>
         <translation>注意力层 %1/%2：并非两个模型共有的层</translation>
     </message>
@@ -139,395 +140,420 @@
 <context>
     <name>retort::app::MainWindow</name>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="86"/>
+        <location filename="../app/gui/mainwindow.cpp" line="88"/>
         <source>Retort — distillation workbench</source>
         <translation>Retort — 知识蒸馏工作台</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="107"/>
+        <location filename="../app/gui/mainwindow.cpp" line="109"/>
         <source>The run&apos;s log appears here.</source>
         <translation>运行日志显示在此处。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="115"/>
+        <location filename="../app/gui/mainwindow.cpp" line="117"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="116"/>
+        <location filename="../app/gui/mainwindow.cpp" line="118"/>
         <source>&amp;Compare</source>
         <translation>对比(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="117"/>
+        <location filename="../app/gui/mainwindow.cpp" line="119"/>
         <source>&amp;Attention</source>
         <translation>注意力(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="118"/>
+        <location filename="../app/gui/mainwindow.cpp" line="120"/>
         <source>&amp;Results</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="123"/>
+        <location filename="../app/gui/mainwindow.cpp" line="125"/>
         <source>Experiment</source>
         <translation>实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="128"/>
+        <location filename="../app/gui/mainwindow.cpp" line="130"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="134"/>
+        <location filename="../app/gui/mainwindow.cpp" line="136"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="158"/>
+        <location filename="../app/gui/mainwindow.cpp" line="170"/>
         <source>Compare: teacher %1, student %2</source>
         <translation>对比：教师模型 %1，学生模型 %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="158"/>
-        <location filename="../app/gui/mainwindow.cpp" line="159"/>
+        <location filename="../app/gui/mainwindow.cpp" line="170"/>
+        <location filename="../app/gui/mainwindow.cpp" line="171"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="178"/>
+        <location filename="../app/gui/mainwindow.cpp" line="190"/>
         <source>Open run</source>
         <translation>打开运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="211"/>
+        <location filename="../app/gui/mainwindow.cpp" line="243"/>
         <source>&amp;Open experiment…</source>
         <translation>打开实验(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="212"/>
-        <location filename="../app/gui/mainwindow.cpp" line="362"/>
+        <location filename="../app/gui/mainwindow.cpp" line="244"/>
+        <location filename="../app/gui/mainwindow.cpp" line="400"/>
         <source>Open experiment</source>
         <translation>打开实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="213"/>
-        <location filename="../app/gui/mainwindow.cpp" line="392"/>
+        <location filename="../app/gui/mainwindow.cpp" line="245"/>
+        <location filename="../app/gui/mainwindow.cpp" line="430"/>
         <source>Experiments (*.yaml *.yml)</source>
         <translation>实验配置 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="217"/>
+        <location filename="../app/gui/mainwindow.cpp" line="249"/>
         <source>&amp;Save experiment</source>
         <translation>保存实验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="218"/>
+        <location filename="../app/gui/mainwindow.cpp" line="250"/>
         <source>Save experiment &amp;as…</source>
         <translation>实验另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="219"/>
+        <location filename="../app/gui/mainwindow.cpp" line="251"/>
         <source>Run &amp;study</source>
         <translation>运行实验组(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="220"/>
+        <location filename="../app/gui/mainwindow.cpp" line="252"/>
         <source>Run every arm of the experiment: baseline, then each distillation method (F5)</source>
         <translation>运行实验的所有方案：先运行基线，再依次运行各蒸馏方法（F5）</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="221"/>
+        <location filename="../app/gui/mainwindow.cpp" line="253"/>
         <source>Run one &amp;arm…</source>
         <translation>运行单个方案(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="222"/>
-        <location filename="../app/gui/mainwindow.cpp" line="620"/>
+        <location filename="../app/gui/mainwindow.cpp" line="254"/>
+        <location filename="../app/gui/mainwindow.cpp" line="658"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="223"/>
+        <location filename="../app/gui/mainwindow.cpp" line="255"/>
         <source>S&amp;top (keeps a checkpoint)</source>
         <translation>停止（保留检查点）(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <location filename="../app/gui/mainwindow.cpp" line="256"/>
         <source>Open &amp;images…</source>
         <translation>打开图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="225"/>
+        <location filename="../app/gui/mainwindow.cpp" line="257"/>
         <source>Open images</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="226"/>
+        <location filename="../app/gui/mainwindow.cpp" line="258"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
         <translation>图像 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="232"/>
+        <location filename="../app/gui/mainwindow.cpp" line="264"/>
         <source>&amp;Export to ONNX…</source>
         <translation>导出为 ONNX(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="382"/>
-        <location filename="../app/gui/mainwindow.cpp" line="403"/>
+        <location filename="../app/gui/mainwindow.cpp" line="420"/>
+        <location filename="../app/gui/mainwindow.cpp" line="441"/>
         <source>%1[*] — Retort</source>
         <translation>%1[*] — Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="239"/>
+        <location filename="../app/gui/mainwindow.cpp" line="271"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="241"/>
+        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <source>→ / PageDown	Compare, Attention: next image</source>
+        <translation>→ / PageDown	对比、注意力：下一张图像</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <source>← / PageUp	Compare, Attention: previous image</source>
+        <translation>← / PageUp	对比、注意力：上一张图像</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="225"/>
+        <source>Wheel, drag	Compare: zoom and pan both views</source>
+        <translation>滚轮、拖动	对比：同时缩放和平移两个视图</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="273"/>
         <source>Open &amp;recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="242"/>
+        <location filename="../app/gui/mainwindow.cpp" line="274"/>
         <source>Open the &amp;default experiment</source>
         <translation>打开默认实验(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="247"/>
+        <location filename="../app/gui/mainwindow.cpp" line="279"/>
         <source>Choose &amp;teacher weights…</source>
         <translation>选择教师模型权重(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="248"/>
+        <location filename="../app/gui/mainwindow.cpp" line="280"/>
         <source>Choose st&amp;udent weights…</source>
         <translation>选择学生模型权重(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="252"/>
+        <location filename="../app/gui/mainwindow.cpp" line="284"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="255"/>
+        <location filename="../app/gui/mainwindow.cpp" line="287"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="262"/>
+        <location filename="../app/gui/mainwindow.cpp" line="294"/>
         <source>&amp;Refresh runs</source>
         <translation>刷新运行记录(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="264"/>
+        <location filename="../app/gui/mainwindow.cpp" line="296"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="273"/>
+        <location filename="../app/gui/mainwindow.cpp" line="305"/>
         <source>T&amp;heme</source>
         <translation>主题(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="308"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="308"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="276"/>
+        <location filename="../app/gui/mainwindow.cpp" line="308"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="288"/>
+        <location filename="../app/gui/mainwindow.cpp" line="320"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="291"/>
+        <location filename="../app/gui/mainwindow.cpp" line="323"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="300"/>
+        <location filename="../app/gui/mainwindow.cpp" line="332"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="300"/>
+        <location filename="../app/gui/mainwindow.cpp" line="332"/>
         <source>The language changes when Retort starts next.</source>
         <translation>语言将在下次启动 Retort 时生效。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="304"/>
+        <location filename="../app/gui/mainwindow.cpp" line="336"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="305"/>
+        <location filename="../app/gui/mainwindow.cpp" line="337"/>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="338"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="343"/>
         <source>&amp;About Retort</source>
         <translation>关于 Retort(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="306"/>
+        <location filename="../app/gui/mainwindow.cpp" line="344"/>
         <source>About Retort</source>
         <translation>关于 Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="307"/>
+        <location filename="../app/gui/mainwindow.cpp" line="345"/>
         <source>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;Knowledge distillation workbench for YOLOv8 detectors: libtorch training with logit, localisation, feature and relation KD, live loss plots, teacher/student comparison and ONNX export.&lt;/p&gt;</source>
         <translation>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;面向 YOLOv8 检测器的知识蒸馏工作台：基于 libtorch 训练，支持 logit、定位、特征和关系蒸馏，实时损失曲线，教师/学生模型对比以及 ONNX 导出。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="313"/>
+        <location filename="../app/gui/mainwindow.cpp" line="351"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="344"/>
+        <location filename="../app/gui/mainwindow.cpp" line="382"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="345"/>
+        <location filename="../app/gui/mainwindow.cpp" line="383"/>
         <source>Run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="362"/>
-        <location filename="../app/gui/mainwindow.cpp" line="397"/>
+        <location filename="../app/gui/mainwindow.cpp" line="400"/>
+        <location filename="../app/gui/mainwindow.cpp" line="435"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="391"/>
-        <location filename="../app/gui/mainwindow.cpp" line="397"/>
+        <location filename="../app/gui/mainwindow.cpp" line="429"/>
+        <location filename="../app/gui/mainwindow.cpp" line="435"/>
         <source>Save experiment</source>
         <translation>保存实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="406"/>
+        <location filename="../app/gui/mainwindow.cpp" line="444"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="415"/>
+        <location filename="../app/gui/mainwindow.cpp" line="453"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="415"/>
+        <location filename="../app/gui/mainwindow.cpp" line="453"/>
         <source>The experiment has unsaved changes. Save them before %1?</source>
         <translation>实验有未保存的更改。%1之前是否保存？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="445"/>
+        <location filename="../app/gui/mainwindow.cpp" line="483"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="445"/>
+        <location filename="../app/gui/mainwindow.cpp" line="483"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="446"/>
+        <location filename="../app/gui/mainwindow.cpp" line="484"/>
         <source>Weights (*.safetensors *.pt *.torchscript)</source>
         <translation>权重 (*.safetensors *.pt *.torchscript)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="487"/>
+        <location filename="../app/gui/mainwindow.cpp" line="525"/>
         <source>running the study</source>
         <translation>运行研究</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="508"/>
-        <location filename="../app/gui/mainwindow.cpp" line="523"/>
+        <location filename="../app/gui/mainwindow.cpp" line="546"/>
+        <location filename="../app/gui/mainwindow.cpp" line="561"/>
         <source>Run one arm</source>
         <translation>运行单个方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="508"/>
+        <location filename="../app/gui/mainwindow.cpp" line="546"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="515"/>
+        <location filename="../app/gui/mainwindow.cpp" line="553"/>
         <source>running the arm</source>
         <translation>运行该分支</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="539"/>
+        <location filename="../app/gui/mainwindow.cpp" line="577"/>
         <source>Resume run</source>
         <translation>恢复运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="558"/>
+        <location filename="../app/gui/mainwindow.cpp" line="596"/>
         <source>Stopping after this step (a checkpoint is written)…</source>
         <translation>将在当前步完成后停止（会写入检查点）…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="566"/>
+        <location filename="../app/gui/mainwindow.cpp" line="604"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="579"/>
+        <location filename="../app/gui/mainwindow.cpp" line="617"/>
         <source>epoch %1/%2  batch %3/%4  %5 img/s  ETA %6</source>
         <translation>第 %1/%2 轮  批次 %3/%4  %5 张/秒  预计剩余 %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="603"/>
+        <location filename="../app/gui/mainwindow.cpp" line="641"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="603"/>
+        <location filename="../app/gui/mainwindow.cpp" line="641"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="620"/>
+        <location filename="../app/gui/mainwindow.cpp" line="658"/>
         <source>&amp;Resume</source>
         <translation>恢复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="637"/>
+        <location filename="../app/gui/mainwindow.cpp" line="675"/>
         <source>quitting</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="643"/>
+        <location filename="../app/gui/mainwindow.cpp" line="681"/>
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="644"/>
+        <location filename="../app/gui/mainwindow.cpp" line="682"/>
         <source>Stop the run and quit? A checkpoint is written, and the run resumes from it later.</source>
         <translation>停止运行并退出吗？将写入检查点，之后可从该检查点恢复运行。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="674"/>
+        <location filename="../app/gui/mainwindow.cpp" line="712"/>
         <source>Weights dropped</source>
         <translation>已拖入权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="675"/>
+        <location filename="../app/gui/mainwindow.cpp" line="713"/>
         <source>Use %1 as the teacher or the student in Compare?</source>
         <translation>在对比中将 %1 用作教师模型还是学生模型？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="677"/>
+        <location filename="../app/gui/mainwindow.cpp" line="715"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="678"/>
+        <location filename="../app/gui/mainwindow.cpp" line="716"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
@@ -662,159 +688,180 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
 <context>
     <name>retort::widgets::CompareView</name>
     <message>
-        <location filename="../widgets/compareview.cpp" line="90"/>
+        <location filename="../widgets/compareview.cpp" line="92"/>
         <source>Open…</source>
         <translation>打开…</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="91"/>
+        <location filename="../widgets/compareview.cpp" line="93"/>
         <source>Open an image or a folder of images (or drop them here)</source>
         <translation>打开一张图像或一个图像文件夹（也可直接拖放到此处）</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="94"/>
+        <location filename="../widgets/compareview.cpp" line="96"/>
         <source>Previous image</source>
         <translation>上一张图像</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="96"/>
+        <location filename="../widgets/compareview.cpp" line="98"/>
         <source>Next image</source>
         <translation>下一张图像</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="102"/>
+        <location filename="../widgets/compareview.cpp" line="104"/>
         <source>Confidence threshold: filters the stored detections, no new inference</source>
         <translation>置信度阈值：仅过滤已保存的检测结果，不重新推理</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="106"/>
+        <location filename="../widgets/compareview.cpp" line="108"/>
         <source>NMS IoU threshold (detections were stored after NMS at 0.70)</source>
         <translation>NMS IoU 阈值（检测结果保存时已按 0.70 做过 NMS）</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="117"/>
+        <location filename="../widgets/compareview.cpp" line="119"/>
         <source>Confidences below this level are flagged in amber</source>
         <translation>低于此值的置信度以琥珀色标出</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="125"/>
+        <location filename="../widgets/compareview.cpp" line="130"/>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/compareview.cpp" line="132"/>
+        <source>Inference size (long side, a multiple of 32); set to the size the models were trained at when they load, 640 for COCO weights</source>
+        <translation>推理尺寸（长边，32 的倍数）；加载模型时设为其训练尺寸，COCO 权重为 640</translation>
+    </message>
+    <message>
+        <location filename="../widgets/compareview.cpp" line="149"/>
         <source>Save PNG…</source>
         <translation>保存 PNG…</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="126"/>
+        <location filename="../widgets/compareview.cpp" line="150"/>
         <source>Save both views and the statistics as one PNG</source>
         <translation>将两个视图及统计信息保存为一张 PNG</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="134"/>
+        <location filename="../widgets/compareview.cpp" line="158"/>
         <source>Confidence</source>
         <translation>置信度</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="138"/>
+        <location filename="../widgets/compareview.cpp" line="162"/>
         <source>IoU</source>
         <translation>IoU</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="142"/>
+        <location filename="../widgets/compareview.cpp" line="166"/>
         <source>Warn below</source>
         <translation>警告阈值</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="177"/>
+        <location filename="../widgets/compareview.cpp" line="169"/>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location filename="../widgets/compareview.cpp" line="204"/>
         <source>Drop an image or a folder here, or use Open…</source>
         <translation>将图像或文件夹拖放到此处，或点击“打开…”</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="249"/>
+        <location filename="../widgets/compareview.cpp" line="238"/>
+        <source>conf %1 · IoU %2 · input %3 px</source>
+        <translation>置信度 %1 · IoU %2 · 输入 %3 像素</translation>
+    </message>
+    <message>
+        <location filename="../widgets/compareview.cpp" line="292"/>
         <source>  ·  boxes without a partner (IoU ≥ %1) are dashed</source>
         <translation>  ·  无匹配（IoU ≥ %1）的框以虚线显示</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="251"/>
+        <location filename="../widgets/compareview.cpp" line="294"/>
         <source>  ·  teacher %1 ms, student %2 ms, attention %3 ms</source>
         <translation>  ·  教师模型 %1 ms，学生模型 %2 ms，注意力 %3 ms</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="263"/>
+        <location filename="../widgets/compareview.cpp" line="306"/>
         <source>student missed %1, extra %2</source>
         <translation>学生模型漏检 %1 个，多检 %2 个</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="270"/>
+        <location filename="../widgets/compareview.cpp" line="313"/>
         <source>%1: no model</source>
         <translation>%1：未加载模型</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="271"/>
+        <location filename="../widgets/compareview.cpp" line="314"/>
+        <location filename="../widgets/compareview.cpp" line="385"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="273"/>
-        <location filename="../widgets/compareview.cpp" line="275"/>
+        <location filename="../widgets/compareview.cpp" line="316"/>
+        <location filename="../widgets/compareview.cpp" line="318"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="274"/>
-        <location filename="../widgets/compareview.cpp" line="276"/>
+        <location filename="../widgets/compareview.cpp" line="317"/>
+        <location filename="../widgets/compareview.cpp" line="319"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="277"/>
+        <location filename="../widgets/compareview.cpp" line="320"/>
         <source>teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="277"/>
+        <location filename="../widgets/compareview.cpp" line="320"/>
         <source>student</source>
         <translation>学生模型</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="290"/>
+        <location filename="../widgets/compareview.cpp" line="333"/>
         <source>  (%1 of %2)</source>
         <translation>  （第 %1 张，共 %2 张）</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="301"/>
+        <location filename="../widgets/compareview.cpp" line="344"/>
         <source>No images in %1</source>
         <translation>%1 中没有图像</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="330"/>
+        <location filename="../widgets/compareview.cpp" line="373"/>
         <source>Running both models on %1…</source>
         <translation>正在用两个模型推理 %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="362"/>
+        <location filename="../widgets/compareview.cpp" line="427"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)</source>
         <translation>图像 (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="363"/>
+        <location filename="../widgets/compareview.cpp" line="428"/>
         <source>Open images</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="371"/>
+        <location filename="../widgets/compareview.cpp" line="436"/>
         <source>Save comparison</source>
         <translation>保存对比结果</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="371"/>
+        <location filename="../widgets/compareview.cpp" line="436"/>
         <source>PNG image (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="417"/>
+        <location filename="../widgets/compareview.cpp" line="483"/>
         <source> (low)</source>
         <translation>（偏低）</translation>
     </message>
     <message>
-        <location filename="../widgets/compareview.cpp" line="436"/>
+        <location filename="../widgets/compareview.cpp" line="500"/>
         <source>Could not write %1</source>
         <translation>无法写入 %1</translation>
     </message>

@@ -15,7 +15,9 @@
 #include <QLabel>
 #include <QMimeData>
 #include <QPainter>
+#include <QShortcut>
 #include <QSlider>
+#include <QSpinBox>
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -81,7 +83,7 @@ CompareView::CompareView(QWidget* parent)
       m_charts(new DetectionCharts(this)), m_teacherTitle(new QLabel(this)), m_studentTitle(new QLabel(this)),
       m_summary(new QLabel(this)), m_imageLabel(new QLabel(this)), m_confSlider(new QSlider(Qt::Horizontal, this)),
       m_iouSlider(new QSlider(Qt::Horizontal, this)), m_confValue(new QLabel(this)), m_iouValue(new QLabel(this)),
-      m_warning(new QDoubleSpinBox(this)), m_previous(new QToolButton(this)), m_next(new QToolButton(this)),
+      m_warning(new QDoubleSpinBox(this)), m_size(new QSpinBox(this)), m_previous(new QToolButton(this)), m_next(new QToolButton(this)),
       m_save(new QToolButton(this))
 {
     setAcceptDrops(true);
@@ -122,6 +124,28 @@ CompareView::CompareView(QWidget* parent)
         m_studentStats->setWarningLevel(v);
         m_charts->setWarningLevel(v);
     });
+    m_size->setRange(32, 4096);
+    m_size->setSingleStep(32);
+    m_size->setValue(640);
+    m_size->setSuffix(tr(" px"));
+    m_size->setKeyboardTracking(false); // typing "320" asks once, on Enter, not for 3, 32 and 320
+    m_size->setToolTip(tr("Inference size (long side, a multiple of 32); set to the size the models were trained at "
+                          "when they load, 640 for COCO weights"));
+    connect(m_size, &QSpinBox::valueChanged, this, [this](int v) {
+        const int snapped = std::max(32, (v + 16) / 32 * 32);
+        if (snapped != v) {
+            m_size->setValue(snapped); // re-enters with the snapped value
+            return;
+        }
+        if (m_index >= 0 && m_index < m_images.size())
+            requestCurrent();
+    });
+    for (const auto& [key, forward] : {std::pair{Qt::Key_Right, true}, std::pair{Qt::Key_PageDown, true},
+                                       std::pair{Qt::Key_Left, false}, std::pair{Qt::Key_PageUp, false}}) {
+        auto* shortcut = new QShortcut(QKeySequence(key), this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, forward ? &CompareView::showNext : &CompareView::showPrevious);
+    }
     m_save->setText(tr("Save PNG…"));
     m_save->setToolTip(tr("Save both views and the statistics as one PNG"));
     connect(m_save, &QToolButton::clicked, this, &CompareView::chooseSaveFile);
@@ -141,6 +165,9 @@ CompareView::CompareView(QWidget* parent)
     bar->addSpacing(8);
     bar->addWidget(new QLabel(tr("Warn below"), this));
     bar->addWidget(m_warning);
+    bar->addSpacing(8);
+    bar->addWidget(new QLabel(tr("Size"), this));
+    bar->addWidget(m_size);
     bar->addSpacing(8);
     bar->addWidget(m_save);
 
@@ -193,6 +220,22 @@ double CompareView::iou() const
 double CompareView::warningLevel() const
 {
     return m_warning->value();
+}
+
+int CompareView::inferenceSize() const
+{
+    return m_size->value();
+}
+
+void CompareView::setInferenceSize(int imgsz)
+{
+    const QSignalBlocker block(m_size);
+    m_size->setValue(std::max(32, (imgsz + 16) / 32 * 32));
+}
+
+QString CompareView::settingsText() const
+{
+    return tr("conf %1 · IoU %2 · input %3 px").arg(confidence(), 0, 'f', 2).arg(iou(), 0, 'f', 2).arg(inferenceSize());
 }
 
 void CompareView::setConfidence(double conf)
@@ -409,7 +452,8 @@ QImage CompareView::renderComparison() const
     const int statsLines = static_cast<int>(std::max(teacherLines.size(), studentLines.size()));
     const int titleH = line + m / 2;
     const int statsH = statsLines * line;
-    const int summaryH = summary().isEmpty() ? 0 : line + m;
+    const QString caption = summary().isEmpty() ? settingsText() : summary() + QStringLiteral("  ·  ") + settingsText();
+    const int summaryH = line + m;
 
     QImage out(2 * w + 3 * m, m + titleH + imageSize.height() + m + statsH + summaryH + m, QImage::Format_RGB32);
     out.fill(Qt::white);
@@ -443,11 +487,9 @@ QImage CompareView::renderComparison() const
             y += line;
         }
     }
-    if (summaryH > 0) {
-        p.setPen(Qt::black);
-        p.drawText(QRect(m, out.height() - m - line, out.width() - 2 * m, line), Qt::AlignLeft | Qt::AlignVCenter,
-                   summary());
-    }
+    p.setPen(Qt::black);
+    p.drawText(QRect(m, out.height() - m - line, out.width() - 2 * m, line), Qt::AlignLeft | Qt::AlignVCenter,
+               fm.elidedText(caption, Qt::ElideRight, out.width() - 2 * m));
     return out;
 }
 

@@ -11,6 +11,7 @@
 class QDoubleSpinBox;
 class QLabel;
 class QSlider;
+class QSpinBox;
 class QToolButton;
 
 namespace retort::widgets {
@@ -25,7 +26,11 @@ class DetectionView;
 /// Boxes without a same-class partner in the other model (IoU >= 0.5) are drawn dashed, and a
 /// summary line counts them ("student missed 2, extra 1").
 ///
-///   connect(view, &CompareView::imageRequested, worker, [=](const QString& p) { worker->run(p, 640); });
+/// The inference size (long side, px) is on screen and selectable; the owner sets it to the size
+/// the models were trained at whenever they change (setInferenceSize), and a user's change
+/// re-runs the current image. ←/→ and PageUp/PageDown step through the images.
+///
+///   connect(view, &CompareView::imageRequested, worker, [=](const QString& p) { worker->run(p, view->inferenceSize()); });
 ///   connect(worker, &InferenceWorker::resultReady, view, &CompareView::setResult);
 class CompareView : public QWidget
 {
@@ -39,6 +44,11 @@ public:
     double confidence() const;
     double iou() const;
     double warningLevel() const;
+    /// The long side, in pixels, at which the models run (a multiple of 32; default 640).
+    int inferenceSize() const;
+    /// What a saved PNG records under the views: thresholds and input size, e.g.
+    /// "conf 0.25 · IoU 0.70 · input 640 px".
+    QString settingsText() const;
     /// How often imageRequested() was emitted.
     int inferenceRequests() const { return m_requests; }
     bool hasResult() const { return !m_result.imagePath.isEmpty() || !m_result.original.isNull(); }
@@ -71,6 +81,8 @@ public slots:
     void setConfidence(double conf);
     void setIou(double iou);
     void setWarningLevel(double level);
+    /// Sets the inference size without requesting inference (the caller re-runs when it wants).
+    void setInferenceSize(int imgsz);
     /// Files and folders (a folder contributes its images, sorted by name): browses them and
     /// requests the first.
     void openImages(const QStringList& paths);
@@ -124,6 +136,7 @@ private:
     QLabel* m_confValue;
     QLabel* m_iouValue;
     QDoubleSpinBox* m_warning;
+    QSpinBox* m_size;
     QToolButton* m_previous;
     QToolButton* m_next;
     QToolButton* m_save;

@@ -42,6 +42,7 @@ struct Side
 {
     std::unique_ptr<Predictor> predictor;
     QString name;
+    int imgsz = 640; ///< the training image size the file records
     std::map<int, FeatureAdapter> adapters; ///< by student layer: the feature-KD adapters trained with it
     explicit operator bool() const { return predictor != nullptr; }
 };
@@ -59,6 +60,7 @@ Side loadSide(const QString& path)
     options.nms.iou = kStoreIou;
     options.nms.maxDet = kStoreMaxDet;
     side.predictor = std::make_unique<Predictor>(loaded.model, loaded.names, options);
+    side.imgsz = loaded.imgsz;
     const QFileInfo file(path);
     side.name = file.completeBaseName();
     // A run's checkpoint (<run>/weights/best.safetensors) is named after its run: "logit+loc+cwd/best".
@@ -136,6 +138,8 @@ void InferenceWorker::setModels(const QString& teacherPath, const QString& stude
     };
     load(teacherPath, m_models->teacher);
     load(studentPath, m_models->student);
+    const Side& sizing = m_models->student ? m_models->student : m_models->teacher;
+    emit trainedSizeChanged(sizing ? sizing.imgsz : 640);
     emit modelsLoaded(m_models->teacher.name, m_models->student.name); // clears an earlier model error
     if (!errors.isEmpty())
         emit failed(errors.join(QLatin1Char('\n')));

@@ -38,7 +38,7 @@ public:
     int processedCount() const;
 
 public slots:
-    /// Loads (and fuses) the models; an empty path leaves that side out. Emits modelsLoaded()
+    /// Loads (and fuses) the models; an empty path leaves that side out. Emits trainedSizeChanged() and modelsLoaded()
     /// or failed() (the side that failed is then empty), then re-runs the last image, if any.
     void setModels(const QString& teacherPath, const QString& studentPath);
     /// Aligned tap pairs for the attention maps, teacher layer i with student layer i
@@ -49,6 +49,9 @@ public slots:
 
 signals:
     void modelsLoaded(const QString& teacherName, const QString& studentName);
+    /// Emitted with modelsLoaded(), before it: the image size the student was trained at (the
+    /// teacher's when there is no student; 640 when the files record none, as for COCO weights).
+    void trainedSizeChanged(int imgsz);
     void resultReady(const retort::widgets::ComparisonResult& result);
     void failed(const QString& message);
     /// One image could not be read or run (the models are fine).

@@ -19,6 +19,8 @@
 
 #include <QAbstractButton>
 #include <QAction>
+#include <QSet>
+#include <QShortcut>
 #include <QPushButton>
 #include <QActionGroup>
 #include <QApplication>
@@ -148,9 +150,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     // Compare / Attention inference.
     connect(m_compare, &widgets::CompareView::imageRequested, this, [this](const QString& path) {
-        const int imgsz = m_experiment->isValid() ? m_experiment->config().train.imgsz : 640;
-        QMetaObject::invokeMethod(m_worker, "run", Q_ARG(QString, path), Q_ARG(int, std::max(imgsz, 320)));
+        QMetaObject::invokeMethod(m_worker, "run", Q_ARG(QString, path), Q_ARG(int, m_compare->inferenceSize()));
     });
+    connect(m_worker, &InferenceWorker::trainedSizeChanged, m_compare, &widgets::CompareView::setInferenceSize);
+    // The Attention tab shows the Compare tab's image: the same keys step through the list.
+    for (const auto& [key, forward] : {std::pair{Qt::Key_Right, true}, std::pair{Qt::Key_PageDown, true},
+                                       std::pair{Qt::Key_Left, false}, std::pair{Qt::Key_PageUp, false}}) {
+        auto* shortcut = new QShortcut(QKeySequence(key), m_attention);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, m_compare,
+                forward ? &widgets::CompareView::showNext : &widgets::CompareView::showPrevious);
+    }
     connect(m_worker, &InferenceWorker::resultReady, m_compare, &widgets::CompareView::setResult);
     connect(m_worker, &InferenceWorker::resultReady, m_attention, &widgets::AttentionView::setResult);
     connect(m_worker, &InferenceWorker::failed, m_compare, &widgets::CompareView::showError);
@@ -194,6 +204,26 @@ MainWindow::~MainWindow()
 {
     m_inferenceThread->quit();
     m_inferenceThread->wait();
+}
+
+QString MainWindow::shortcutsText() const
+{
+    QStringList lines;
+    QSet<QString> seen;
+    for (const QAction* a : findChildren<QAction*>()) {
+        if (a->shortcut().isEmpty())
+            continue;
+        const QString key = a->shortcut().toString(QKeySequence::NativeText);
+        const QString line = key + QStringLiteral("\t") + QString(a->text()).remove(QLatin1Char('&')).remove(QStringLiteral("…"));
+        if (!seen.contains(line)) {
+            seen.insert(line);
+            lines << line;
+        }
+    }
+    lines.sort(Qt::CaseInsensitive);
+    lines << tr("→ / PageDown\tCompare, Attention: next image") << tr("← / PageUp\tCompare, Attention: previous image")
+          << tr("Wheel, drag\tCompare: zoom and pan both views");
+    return lines.join(QLatin1Char('\n'));
 }
 
 QString MainWindow::workspace() const
@@ -304,6 +334,12 @@ void MainWindow::buildMenus()
     }
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    auto* keys = help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox box(QMessageBox::Information, tr("Keyboard shortcuts"), shortcutsText(), QMessageBox::Close, this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
+    });
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About Retort"), this, [this] {
         QMessageBox::about(this, tr("About Retort"),
                            tr("<b>Retort %1</b><p>Knowledge distillation workbench for YOLOv8 detectors: "

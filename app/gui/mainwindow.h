@@ -55,6 +55,9 @@ public:
     /// Compare student (never a teacher's run).
     QString exportCandidate() const { return m_lastBest.isEmpty() ? m_studentWeights : m_lastBest; }
     QTabWidget* tabs() const { return m_tabs; }
+    /// Help → Keyboard shortcuts: every action with a shortcut (key, then what it does, menu
+    /// accelerators removed) and the Compare/Attention image keys, one per line.
+    QString shortcutsText() const;
 
 public slots:
     void startStudy();

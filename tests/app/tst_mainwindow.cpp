@@ -6,6 +6,7 @@
 
 #include "io/weights.h"
 
+#include "widgets/attentionview.h"
 #include "widgets/compareview.h"
 #include "widgets/experimentpanel.h"
 #include "widgets/resultsview.h"
@@ -16,6 +17,7 @@
 #include "testdata.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
@@ -40,6 +42,7 @@ private slots:
     void dropImageOpensCompare();
     void openStudyShowsResultsAndRuns();
     void shortcutsAreUnique();
+    void shortcutsHelpAndImageKeys();
     void helpWithoutDisplay();
     void unsavedChangesAreMarkedAndAsked();
     void exportDialogFollowsTheCheckpoint();
@@ -81,6 +84,40 @@ void TestMainWindow::shortcutsAreUnique()
     QVERIFY(byKey.contains(QStringLiteral("F5")));
     for (auto it = byKey.cbegin(); it != byKey.cend(); ++it)
         QVERIFY2(it.value().size() == 1, qPrintable(it.key() + ": " + it.value().join(QStringLiteral(", "))));
+}
+
+void TestMainWindow::shortcutsHelpAndImageKeys()
+{
+    app::MainWindow w;
+    w.show();
+    const QString help = w.shortcutsText();
+    int listed = 0;
+    for (QAction* a : w.findChildren<QAction*>())
+        if (!a->shortcut().isEmpty()) {
+            QVERIFY2(help.contains(a->shortcut().toString(QKeySequence::NativeText) + QLatin1Char('\t')),
+                     qPrintable(a->text()));
+            ++listed;
+        }
+    QVERIFY(listed >= 8);
+    QVERIFY(help.contains(QStringLiteral("F1\tKeyboard shortcuts")));
+    QVERIFY(help.contains(QStringLiteral("PageDown")));
+
+    // ← / → step through the Compare images from the Attention tab too.
+    const QString dir = QString::fromStdString(test::tempDir("keys"));
+    for (const char* name : {"a.png", "b.png"})
+        QVERIFY(cv::imwrite((dir + QLatin1Char('/') + QLatin1String(name)).toStdString(),
+                            cv::Mat(16, 16, CV_8UC3, cv::Scalar(90, 90, 90))));
+    w.openImages({dir});
+    w.tabs()->setCurrentWidget(w.attentionView());
+    w.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.attentionView()->setFocus();
+    QTRY_VERIFY(w.attentionView()->hasFocus() || w.attentionView()->isAncestorOf(QApplication::focusWidget()));
+    QCOMPARE(w.compareView()->currentIndex(), 0);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Right);
+    QCOMPARE(w.compareView()->currentIndex(), 1);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_PageUp);
+    QCOMPARE(w.compareView()->currentIndex(), 0);
 }
 
 void TestMainWindow::helpWithoutDisplay()

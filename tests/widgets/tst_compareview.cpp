@@ -5,12 +5,14 @@
 
 #include "testdata.h"
 
+#include <QApplication>
 #include <QClipboard>
 #include <QDir>
 #include <QDropEvent>
 #include <QGuiApplication>
 #include <QMimeData>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QWheelEvent>
 #include <QtTest>
 
@@ -30,6 +32,8 @@ private slots:
     void savesPng();
     void statisticsText();
     void badImageClearsStaleResultKeepsList();
+    void inferenceSizeIsShownAndSelectable();
+    void keysStepThroughImages();
 };
 
 namespace {
@@ -288,6 +292,56 @@ void TestCompareView::badImageClearsStaleResultKeepsList()
     QVERIFY(view.summaryText().contains(QStringLiteral("b.png: cannot decode")));
     view.clearError();
     QVERIFY(!view.summaryText().contains(QStringLiteral("cannot decode")));
+}
+
+void TestCompareView::inferenceSizeIsShownAndSelectable()
+{
+    const QString dir = QString::fromStdString(test::tempDir("size"));
+    QVERIFY(grey(8, 8).save(dir + "/a.png"));
+    CompareView view;
+    auto* spin = view.findChild<QSpinBox*>();
+    QVERIFY(spin);
+    QCOMPARE(view.inferenceSize(), 640);
+    QCOMPARE(spin->text(), QStringLiteral("640 px"));
+    QSignalSpy requests(&view, &CompareView::imageRequested);
+    view.setInferenceSize(160); // the models' size: shown, nothing re-run
+    QCOMPARE(spin->value(), 160);
+    QCOMPARE(requests.count(), 0);
+    view.setInferenceSize(100); // not a multiple of 32: the nearest one
+    QCOMPARE(view.inferenceSize(), 96);
+    view.openImages({dir + "/a.png"});
+    QCOMPARE(requests.count(), 1);
+    spin->setValue(320); // the user's choice re-runs the image at once
+    QCOMPARE(view.inferenceSize(), 320);
+    QCOMPARE(requests.count(), 2);
+    spin->setValue(300); // snapped to 288, asked once
+    QCOMPARE(view.inferenceSize(), 288);
+    QCOMPARE(requests.count(), 3);
+    view.setConfidence(0.3);
+    QCOMPARE(view.settingsText(), QStringLiteral("conf 0.30 · IoU 0.70 · input 288 px"));
+}
+
+void TestCompareView::keysStepThroughImages()
+{
+    const QString dir = QString::fromStdString(test::tempDir("keys"));
+    for (const char* name : {"a.png", "b.png", "c.png"})
+        QVERIFY(grey(8, 8).save(dir + QLatin1Char('/') + QLatin1String(name)));
+    CompareView view;
+    view.show();
+    view.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&view));
+    view.openImages({dir});
+    view.teacherView()->setFocus();
+    QCOMPARE(view.currentIndex(), 0);
+    QTest::keyClick(view.teacherView(), Qt::Key_Right);
+    QCOMPARE(view.currentIndex(), 1);
+    QTest::keyClick(view.teacherView(), Qt::Key_PageDown);
+    QCOMPARE(view.currentIndex(), 2);
+    QTest::keyClick(view.teacherView(), Qt::Key_Right); // at the end: stays
+    QCOMPARE(view.currentIndex(), 2);
+    QTest::keyClick(view.teacherView(), Qt::Key_PageUp);
+    QTest::keyClick(view.teacherView(), Qt::Key_Left);
+    QCOMPARE(view.currentIndex(), 0);
 }
 
 QTEST_MAIN(TestCompareView)

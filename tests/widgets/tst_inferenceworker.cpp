@@ -4,6 +4,7 @@
 #include "inferenceworker.h"
 
 #include "eval/detectionfilter.h"
+#include "io/weights.h"
 #include "util/atomicfile.h"
 #include "util/json.h"
 #include "widgets/attentionview.h"
@@ -33,6 +34,7 @@ private slots:
     void newerRequestSupersedes();
     void errorsAreReported();
     void unreadableImageIsTheImagesFault();
+    void trainedSizeFollowsModels();
 
 private:
     ComparisonResult runOne(const QString& image);
@@ -284,6 +286,33 @@ void TestInferenceWorker::unreadableImageIsTheImagesFault()
     QTRY_COMPARE_WITH_TIMEOUT(imageFailed.count(), 1, 60000);
     QCOMPARE(imageFailed.at(0).at(0).toString(), junk);
     QCOMPARE(failed.count(), 0);
+}
+
+void TestInferenceWorker::trainedSizeFollowsModels()
+{
+    // Compare runs at the size the models were trained at: the student's, else the teacher's;
+    // 640 when the file records none (an architecture YAML, COCO weights).
+    LoadedModel arch = loadModel("yolov8n.yaml");
+    const QString at160 = QString::fromStdString(test::tempDir("trainedsize") + "/small.safetensors");
+    saveModel(at160.toStdString(), *arch.model, arch.names, 160);
+    QSignalSpy size(m_worker, &app::InferenceWorker::trainedSizeChanged);
+    loadModels(QString(), at160);
+    QCOMPARE(size.count(), 1);
+    QCOMPARE(size.at(0).at(0).toInt(), 160);
+    loadModels(QStringLiteral("yolov8s.yaml"), QString());
+    QCOMPARE(size.at(1).at(0).toInt(), 640);
+    loadModels(at160, QStringLiteral("yolov8n.yaml"));
+    QCOMPARE(size.at(2).at(0).toInt(), 640); // the student decides
+    loadModels(QStringLiteral("yolov8s.yaml"), at160);
+    QCOMPARE(size.at(3).at(0).toInt(), 160);
+
+    // The Compare view takes it without running anything; a user's change re-runs the image.
+    CompareView view;
+    connect(m_worker, &app::InferenceWorker::trainedSizeChanged, &view, &CompareView::setInferenceSize);
+    QSignalSpy requests(&view, &CompareView::imageRequested);
+    loadModels(QString(), at160);
+    QTRY_COMPARE(view.inferenceSize(), 160);
+    QCOMPARE(requests.count(), 0);
 }
 
 QTEST_MAIN(TestInferenceWorker)
