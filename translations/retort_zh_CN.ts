@@ -207,13 +207,13 @@
     </message>
     <message>
         <location filename="../app/gui/mainwindow.cpp" line="244"/>
-        <location filename="../app/gui/mainwindow.cpp" line="400"/>
+        <location filename="../app/gui/mainwindow.cpp" line="403"/>
         <source>Open experiment</source>
         <translation>打开实验</translation>
     </message>
     <message>
         <location filename="../app/gui/mainwindow.cpp" line="245"/>
-        <location filename="../app/gui/mainwindow.cpp" line="430"/>
+        <location filename="../app/gui/mainwindow.cpp" line="433"/>
         <source>Experiments (*.yaml *.yml)</source>
         <translation>实验配置 (*.yaml *.yml)</translation>
     </message>
@@ -244,7 +244,7 @@
     </message>
     <message>
         <location filename="../app/gui/mainwindow.cpp" line="254"/>
-        <location filename="../app/gui/mainwindow.cpp" line="658"/>
+        <location filename="../app/gui/mainwindow.cpp" line="704"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
@@ -274,8 +274,8 @@
         <translation>导出为 ONNX(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="420"/>
-        <location filename="../app/gui/mainwindow.cpp" line="441"/>
+        <location filename="../app/gui/mainwindow.cpp" line="423"/>
+        <location filename="../app/gui/mainwindow.cpp" line="444"/>
         <source>%1[*] — Retort</source>
         <translation>%1[*] — Retort</translation>
     </message>
@@ -415,145 +415,177 @@
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="382"/>
+        <location filename="../app/gui/mainwindow.cpp" line="385"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="383"/>
+        <location filename="../app/gui/mainwindow.cpp" line="386"/>
         <source>Run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="400"/>
-        <location filename="../app/gui/mainwindow.cpp" line="435"/>
+        <location filename="../app/gui/mainwindow.cpp" line="403"/>
+        <location filename="../app/gui/mainwindow.cpp" line="438"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="429"/>
-        <location filename="../app/gui/mainwindow.cpp" line="435"/>
+        <location filename="../app/gui/mainwindow.cpp" line="432"/>
+        <location filename="../app/gui/mainwindow.cpp" line="438"/>
         <source>Save experiment</source>
         <translation>保存实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="444"/>
+        <location filename="../app/gui/mainwindow.cpp" line="447"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="453"/>
+        <location filename="../app/gui/mainwindow.cpp" line="456"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="453"/>
+        <location filename="../app/gui/mainwindow.cpp" line="456"/>
         <source>The experiment has unsaved changes. Save them before %1?</source>
         <translation>实验有未保存的更改。%1之前是否保存？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="483"/>
+        <location filename="../app/gui/mainwindow.cpp" line="486"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="483"/>
+        <location filename="../app/gui/mainwindow.cpp" line="486"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="484"/>
+        <location filename="../app/gui/mainwindow.cpp" line="487"/>
         <source>Weights (*.safetensors *.pt *.torchscript)</source>
         <translation>权重 (*.safetensors *.pt *.torchscript)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="525"/>
+        <location filename="../app/gui/mainwindow.cpp" line="528"/>
         <source>running the study</source>
         <translation>运行研究</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="546"/>
-        <location filename="../app/gui/mainwindow.cpp" line="561"/>
+        <location filename="../app/gui/mainwindow.cpp" line="549"/>
+        <location filename="../app/gui/mainwindow.cpp" line="564"/>
         <source>Run one arm</source>
         <translation>运行单个方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="546"/>
+        <location filename="../app/gui/mainwindow.cpp" line="549"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="553"/>
+        <location filename="../app/gui/mainwindow.cpp" line="556"/>
         <source>running the arm</source>
         <translation>运行该分支</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="577"/>
+        <location filename="../app/gui/mainwindow.cpp" line="580"/>
         <source>Resume run</source>
         <translation>恢复运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="596"/>
+        <location filename="../app/gui/mainwindow.cpp" line="599"/>
+        <location filename="../app/gui/mainwindow.cpp" line="618"/>
         <source>Stopping after this step (a checkpoint is written)…</source>
         <translation>将在当前步完成后停止（会写入检查点）…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="604"/>
+        <location filename="../app/gui/mainwindow.cpp" line="610"/>
+        <location filename="../app/gui/mainwindow.cpp" line="650"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="617"/>
+        <location filename="../app/gui/mainwindow.cpp" line="614"/>
+        <source>%1: paused (F6 resumes)</source>
+        <translation>%1：已暂停（F6 继续）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="615"/>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="619"/>
+        <source>stopping</source>
+        <translation>正在停止</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="622"/>
+        <source>%1: validating</source>
+        <translation>%1：正在验证</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="623"/>
+        <source>validating</source>
+        <translation>正在验证</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="627"/>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="663"/>
         <source>epoch %1/%2  batch %3/%4  %5 img/s  ETA %6</source>
         <translation>第 %1/%2 轮  批次 %3/%4  %5 张/秒  预计剩余 %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="641"/>
+        <location filename="../app/gui/mainwindow.cpp" line="687"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="641"/>
+        <location filename="../app/gui/mainwindow.cpp" line="687"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="658"/>
+        <location filename="../app/gui/mainwindow.cpp" line="704"/>
         <source>&amp;Resume</source>
         <translation>恢复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="675"/>
+        <location filename="../app/gui/mainwindow.cpp" line="721"/>
         <source>quitting</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="681"/>
+        <location filename="../app/gui/mainwindow.cpp" line="727"/>
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="682"/>
+        <location filename="../app/gui/mainwindow.cpp" line="728"/>
         <source>Stop the run and quit? A checkpoint is written, and the run resumes from it later.</source>
         <translation>停止运行并退出吗？将写入检查点，之后可从该检查点恢复运行。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="712"/>
+        <location filename="../app/gui/mainwindow.cpp" line="758"/>
         <source>Weights dropped</source>
         <translation>已拖入权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="713"/>
+        <location filename="../app/gui/mainwindow.cpp" line="759"/>
         <source>Use %1 as the teacher or the student in Compare?</source>
         <translation>在对比中将 %1 用作教师模型还是学生模型？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="715"/>
+        <location filename="../app/gui/mainwindow.cpp" line="761"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="716"/>
+        <location filename="../app/gui/mainwindow.cpp" line="762"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
@@ -1333,100 +1365,100 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
 <context>
     <name>retort::widgets::RunsPanel</name>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="21"/>
+        <location filename="../widgets/runspanel.cpp" line="22"/>
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="22"/>
+        <location filename="../widgets/runspanel.cpp" line="23"/>
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="23"/>
+        <location filename="../widgets/runspanel.cpp" line="24"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="24"/>
+        <location filename="../widgets/runspanel.cpp" line="25"/>
         <source>incomplete</source>
         <translation>未完成</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="43"/>
+        <location filename="../widgets/runspanel.cpp" line="44"/>
         <source>Resume</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="44"/>
-        <location filename="../widgets/runspanel.cpp" line="183"/>
+        <location filename="../widgets/runspanel.cpp" line="45"/>
+        <location filename="../widgets/runspanel.cpp" line="231"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Method</source>
         <translation>方法</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Epoch</source>
         <translation>Epoch</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Best mAP50-95</source>
         <translation>最佳 mAP50-95</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="47"/>
+        <location filename="../widgets/runspanel.cpp" line="48"/>
         <source>Retention</source>
         <translation>保持率</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="57"/>
+        <location filename="../widgets/runspanel.cpp" line="58"/>
         <source>Continue the selected stopped run from its last checkpoint</source>
         <translation>从最近的检查点继续所选的已停止运行</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="114"/>
+        <location filename="../widgets/runspanel.cpp" line="115"/>
         <source>study table</source>
         <translation>实验组汇总表</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/runspanel.cpp" line="115"/>
+        <location filename="../widgets/runspanel.cpp" line="116"/>
         <source>%n run(s)</source>
         <translation>
             <numerusform>%n 次运行</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="125"/>
+        <location filename="../widgets/runspanel.cpp" line="126"/>
         <source>stopped (resumable)</source>
         <translation>已停止（可恢复）</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="174"/>
+        <location filename="../widgets/runspanel.cpp" line="222"/>
         <source>Open in Training tab</source>
         <translation>在“训练”标签页中打开</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="175"/>
+        <location filename="../widgets/runspanel.cpp" line="223"/>
         <source>Resume from checkpoint</source>
         <translation>从检查点恢复</translation>
     </message>
     <message>
-        <location filename="../widgets/runspanel.cpp" line="179"/>
+        <location filename="../widgets/runspanel.cpp" line="227"/>
         <source>Open study results</source>
         <translation>打开实验组结果</translation>
     </message>
@@ -1470,7 +1502,7 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
     </message>
     <message>
         <location filename="../widgets/trainingcharts.cpp" line="105"/>
-        <location filename="../widgets/trainingcharts.cpp" line="353"/>
+        <location filename="../widgets/trainingcharts.cpp" line="373"/>
         <source>epoch</source>
         <translation>epoch</translation>
     </message>
@@ -1530,12 +1562,12 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
         <translation>分量</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="353"/>
+        <location filename="../widgets/trainingcharts.cpp" line="373"/>
         <source>step (batch)</source>
         <translation>步数（批次）</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="403"/>
+        <location filename="../widgets/trainingcharts.cpp" line="423"/>
         <source>teacher mAP50-95 %1</source>
         <translation>教师模型 mAP50-95 %1</translation>
     </message>

@@ -1,5 +1,6 @@
 #include "widgets/runspanel.h"
 
+#include <QDir>
 #include <QFileInfo>
 
 #include "train/runreader.h"
@@ -142,7 +143,54 @@ void RunsPanel::refresh()
     }
     if (current)
         m_tree->setCurrentItem(current);
+    applyLiveState();
     updateButtons();
+}
+
+namespace {
+QString cleanAbsolute(const QString& dir)
+{
+    return dir.isEmpty() ? QString() : QDir::cleanPath(QFileInfo(dir).absoluteFilePath());
+}
+} // namespace
+
+void RunsPanel::setLiveState(const QString& runDir, const QString& state)
+{
+    const bool changed = cleanAbsolute(runDir) != m_liveDir;
+    m_liveDir = cleanAbsolute(runDir);
+    m_liveState = state;
+    if (changed)
+        refresh(); // the row that was live shows its files' status again
+    else
+        applyLiveState();
+}
+
+void RunsPanel::applyLiveState()
+{
+    if (m_liveDir.isEmpty())
+        return;
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* study = m_tree->topLevelItem(i);
+        for (int j = 0; j < study->childCount(); ++j) {
+            QTreeWidgetItem* run = study->child(j);
+            if (cleanAbsolute(run->data(NameColumn, DirRole).toString()) != m_liveDir)
+                continue;
+            run->setText(StatusColumn, m_liveState);
+            run->setForeground(StatusColumn, statusColor(RunStatus::Running));
+        }
+    }
+}
+
+QString RunsPanel::statusOf(const QString& runDir) const
+{
+    const QString want = cleanAbsolute(runDir);
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        const QTreeWidgetItem* study = m_tree->topLevelItem(i);
+        for (int j = 0; j < study->childCount(); ++j)
+            if (cleanAbsolute(study->child(j)->data(NameColumn, DirRole).toString()) == want)
+                return study->child(j)->text(StatusColumn);
+    }
+    return {};
 }
 
 void RunsPanel::onActivated(QTreeWidgetItem* item)

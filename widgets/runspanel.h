@@ -32,10 +32,15 @@ public:
     QTreeWidget* tree() const { return m_tree; }
     /// The selected run's directory, "" when a study or nothing is selected.
     QString selectedRun() const;
+    /// The Status text shown for `runDir` ("" when it is not listed).
+    QString statusOf(const QString& runDir) const;
 
 public slots:
     /// Rescans the runs directory, keeping the selection and expanded studies.
     void refresh();
+    /// The state of the run being trained here ("paused", "stopping", …), shown in its row in
+    /// place of what its files say, until called with an empty `runDir`.
+    void setLiveState(const QString& runDir, const QString& state);
 
 signals:
     void runActivated(const QString& runDir);
@@ -46,8 +51,11 @@ private:
     void showMenu(const QPoint& pos);
     void onActivated(QTreeWidgetItem* item);
     void updateButtons();
+    void applyLiveState();
 
     QString m_runsDir;
+    QString m_liveDir;   ///< absolute, clean
+    QString m_liveState;
     QTreeWidget* m_tree;
     QPushButton* m_resume;
     QPushButton* m_refresh;

@@ -215,6 +215,8 @@ TrainingCharts::Series& TrainingCharts::series(const QString& name)
 void TrainingCharts::addStep(const StepMetrics& step)
 {
     const double x = static_cast<double>(step.step);
+    if (!m_lrStepX.isEmpty() && x <= m_lrStepX.back())
+        return; // already shown (a resumed run's history overlaps its first live steps)
     // Batch b of epoch e ends at e + (b+1)/nb, so the last batch of the first epoch sits at 1,
     // where results.csv puts epoch 1.
     const double ex = step.epoch + (step.batchesPerEpoch > 0 ? double(step.batch + 1) / step.batchesPerEpoch : 1.0);
@@ -232,6 +234,9 @@ void TrainingCharts::addStep(const StepMetrics& step)
 
 void TrainingCharts::addEpoch(const EpochMetrics& epoch)
 {
+    if (epoch.epoch <= m_lastEpoch)
+        return;
+    m_lastEpoch = epoch.epoch;
     for (const auto& [key, value] : epoch.trainLosses) {
         Series& s = series(QString::fromStdString(key));
         s.meanX.append(epoch.epoch + 1);
@@ -246,6 +251,8 @@ void TrainingCharts::addEpoch(const EpochMetrics& epoch)
 
 void TrainingCharts::addVal(const ValMetrics& val)
 {
+    if (!m_valX.isEmpty() && val.epoch + 1 <= m_valX.back())
+        return;
     m_valX.append(val.epoch + 1);
     m_map50.append(val.map50);
     m_map5095.append(val.map50_95);
@@ -273,6 +280,7 @@ void TrainingCharts::clear()
     m_valX.clear();
     m_map50.clear();
     m_map5095.clear();
+    m_lastEpoch = -1;
     m_teacherMap = -1;
     scheduleReplot();
 }
@@ -297,6 +305,18 @@ void TrainingCharts::loadRun(const RunData& run)
     for (const auto& v : run.vals)
         addVal(v);
     setTeacherMap(run.teacherMap50_95);
+}
+
+void TrainingCharts::appendHistory(const RunData& run)
+{
+    for (const auto& n : run.lossNames)
+        series(QString::fromStdString(n));
+    for (const auto& s : run.steps)
+        addStep(s);
+    for (const auto& e : run.epochMeans)
+        addEpoch(e);
+    for (const auto& v : run.vals)
+        addVal(v);
 }
 
 bool TrainingCharts::isSeriesVisible(const QString& name) const

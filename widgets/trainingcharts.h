@@ -43,6 +43,13 @@ public:
 
     /// Replaces everything with a run read from its files (its teacher line included).
     void loadRun(const retort::RunData& run);
+    /// A resumed run's history (read from its files when it restarts), added right after
+    /// startRun(). Steps, epochs and validations at or before the last one shown are ignored
+    /// from then on, so live rows that the file already held are not drawn twice.
+    void appendHistory(const retort::RunData& run);
+    /// Batch points and validation points shown (tests).
+    int stepCount() const { return static_cast<int>(m_lrStepX.size()); }
+    int valCount() const { return static_cast<int>(m_valX.size()); }
 
     /// How many times the plots were redrawn (tests check the coalescing).
     int replotCount() const { return m_replots; }
@@ -108,6 +115,7 @@ private:
     QStringList m_lossOrder;
     QVector<double> m_lrStepX, m_lrEpochStepX, m_lrStepY, m_lrMeanX, m_lrMeanY;
     QVector<double> m_valX, m_map50, m_map5095;
+    int m_lastEpoch = -1; ///< the last epoch mean added
     double m_teacherMap = -1;
     double m_smoothing = 0.6;
     XAxis m_xAxis = XAxis::Step;

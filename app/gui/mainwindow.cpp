@@ -368,7 +368,10 @@ void MainWindow::connectController()
     connect(m_controller, &RunController::validated, m_charts, &widgets::TrainingCharts::addVal);
     connect(m_controller, &RunController::runFinished, this, &MainWindow::onRunFinished);
     connect(m_controller, &RunController::jobFinished, this, &MainWindow::onJobFinished);
-    connect(m_controller, &RunController::stateChanged, this, [this](RunState) { updateActions(); });
+    connect(m_controller, &RunController::stateChanged, this, [this](RunState state) {
+        updateActions();
+        showRunState(state);
+    });
     connect(m_controller, &RunController::checkpointWritten, this, [this](const CheckpointInfo& c) {
         // The last-weights checkpoint follows each epoch's results.csv row (and a stop): the Runs
         // panel's epoch and best mAP move on. The best one right after it needs no second rescan.
@@ -597,10 +600,53 @@ void MainWindow::stopRun()
     }
 }
 
+QString MainWindow::runStatusText() const
+{
+    return m_statusRun->text();
+}
+
+void MainWindow::showRunState(RunState state)
+{
+    const QString run = tr("%1 / %2").arg(QString::fromStdString(m_runInfo.experiment), QString::fromStdString(m_runInfo.arm));
+    const QString dir = QString::fromStdString(m_runInfo.runDir);
+    switch (state) {
+    case RunState::Paused:
+        m_statusRun->setText(tr("%1: paused (F6 resumes)").arg(run));
+        m_runs->setLiveState(dir, tr("paused"));
+        break;
+    case RunState::Stopping:
+        m_statusRun->setText(tr("Stopping after this step (a checkpoint is written)…"));
+        m_runs->setLiveState(dir, tr("stopping"));
+        break;
+    case RunState::Validating:
+        m_statusRun->setText(tr("%1: validating").arg(run));
+        m_runs->setLiveState(dir, tr("validating"));
+        break;
+    case RunState::Training:
+        m_statusRun->setText(run);
+        m_runs->setLiveState(dir, tr("running"));
+        break;
+    case RunState::Preparing:
+    case RunState::Idle:
+    case RunState::Finished:
+    case RunState::Failed:
+        m_runs->setLiveState(QString(), QString());
+        break;
+    }
+}
+
 void MainWindow::onRunStarted(const RunInfo& info)
 {
     m_runInfo = info;
     m_charts->startRun(info);
+    // A resumed run: its files hold the history up to the checkpoint (a fresh run's are gone by now).
+    if (QFileInfo::exists(QString::fromStdString(info.runDir) + QStringLiteral("/events.jsonl"))) {
+        try {
+            m_charts->appendHistory(readRun(info.runDir));
+        } catch (const std::exception& e) {
+            m_log->appendPlainText(QString::fromUtf8(e.what()));
+        }
+    }
     m_statusRun->setText(tr("%1 / %2").arg(QString::fromStdString(info.experiment), QString::fromStdString(info.arm)));
     m_progress->setValue(0);
     m_progress->show();

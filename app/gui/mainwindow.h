@@ -55,6 +55,9 @@ public:
     /// Compare student (never a teacher's run).
     QString exportCandidate() const { return m_lastBest.isEmpty() ? m_studentWeights : m_lastBest; }
     QTabWidget* tabs() const { return m_tabs; }
+    widgets::RunsPanel* runsPanel() const { return m_runs; }
+    /// The status bar's run line ("shapes-quick / lad: paused (F6 resumes)", "Done", …).
+    QString runStatusText() const;
     /// Help → Keyboard shortcuts: every action with a shortcut (key, then what it does, menu
     /// accelerators removed) and the Compare/Attention image keys, one per line.
     QString shortcutsText() const;
@@ -79,6 +82,8 @@ protected:
 
 private:
     void buildActions();
+    /// The run's state in the status bar and in its Runs panel row.
+    void showRunState(RunState state);
     void buildMenus();
     void connectController();
     void updateActions();

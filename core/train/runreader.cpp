@@ -2,6 +2,7 @@
 
 #include "train/studytable.h"
 #include "util/error.h"
+#include "util/runlock.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -317,11 +318,15 @@ RunListing scanRuns(const std::string& runsDir, double runningWindowSeconds)
             }
             const bool finished = r.epochs > 0 && r.epochsDone >= r.epochs;
             const bool checkpoint = fs::exists(rd / "weights" / "last.state");
-            const double idle = std::min({secondsSinceWrite(rd / "events.jsonl"), secondsSinceWrite(rd / "results.csv"),
-                                          secondsSinceWrite(rd / "args.yaml")});
+            // A trainer holds the run's lock while it owns the run; runs without a lock file
+            // (another tool's) count as running while their files were written recently.
+            const long owner = runLockOwner(rd.string());
+            const bool live = owner >= 0 ? owner > 0
+                                         : std::min({secondsSinceWrite(rd / "events.jsonl"), secondsSinceWrite(rd / "results.csv"),
+                                                     secondsSinceWrite(rd / "args.yaml")}) < runningWindowSeconds;
             if (finished)
                 r.status = RunStatus::Finished;
-            else if (idle < runningWindowSeconds)
+            else if (live)
                 r.status = RunStatus::Running;
             else if (checkpoint)
                 r.status = RunStatus::Stopped;

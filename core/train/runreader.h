@@ -65,7 +65,8 @@ struct RunListing
 };
 
 /// Finds the runs under a workspace runs directory (`<runs>/<experiment>/<arm>/`), sorted by
-/// name. A run is "running" when it is unfinished and its files changed within
+/// name. A run is "running" when it is unfinished and a live trainer holds its lock
+/// (runLockOwner), or, for a run without a lock file, when its files changed within
 /// `runningWindowSeconds`; an unfinished run with a checkpoint is "stopped" (resumable).
 /// A missing directory gives an empty listing.
 ///

@@ -53,6 +53,21 @@ RunLock::~RunLock()
     }
 }
 
+long runLockOwner(const std::string& dir)
+{
+    const std::string path = (fs::path(dir) / ".lock").string();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    const long pid = n > 0 ? std::strtol(buf, nullptr, 10) : 0;
+    if (pid <= 0)
+        return 0;
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM ? pid : 0;
+}
+
 int removeStaleTemporaries(const std::string& dir)
 {
     int removed = 0;

@@ -24,6 +24,12 @@ private:
     int m_fd = -1;
 };
 
+/// Who holds `<dir>/.lock`, read without locking (a probe by flock could make a trainer that
+/// is just starting fail to take it): the pid the file names when that process is alive (this
+/// one included), 0 when the file names no live process (released, or its owner was killed),
+/// -1 when there is no lock file (a run written by another tool).
+long runLockOwner(const std::string& dir);
+
 /// Removes `<name>.tmp.<pid>` files in `dir` (not recursive) left by processes that no longer
 /// run, or by this one. Returns how many were removed.
 int removeStaleTemporaries(const std::string& dir);

@@ -4,6 +4,7 @@
 #include "mainwindow.h"
 #include "runcontroller.h"
 
+#include "data/synthgenerator.h"
 #include "io/weights.h"
 
 #include "widgets/attentionview.h"
@@ -11,6 +12,7 @@
 #include "widgets/experimentpanel.h"
 #include "widgets/resultsview.h"
 #include "widgets/runspanel.h"
+#include "widgets/trainingcharts.h"
 
 #include "runfixture.h"
 
@@ -31,6 +33,8 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include <fstream>
+
 using namespace retort;
 
 class TestMainWindow : public QObject
@@ -43,6 +47,7 @@ private slots:
     void openStudyShowsResultsAndRuns();
     void shortcutsAreUnique();
     void shortcutsHelpAndImageKeys();
+    void pauseIsVisibleAndResumeKeepsHistory();
     void helpWithoutDisplay();
     void unsavedChangesAreMarkedAndAsked();
     void exportDialogFollowsTheCheckpoint();
@@ -118,6 +123,56 @@ void TestMainWindow::shortcutsHelpAndImageKeys()
     QCOMPARE(w.compareView()->currentIndex(), 1);
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_PageUp);
     QCOMPARE(w.compareView()->currentIndex(), 0);
+}
+
+void TestMainWindow::pauseIsVisibleAndResumeKeepsHistory()
+{
+    const std::string root = test::tempDir("mw-pause");
+    SynthOptions so;
+    so.outDir = root + "/shapes";
+    so.images = 60;
+    so.imgsz = 96;
+    so.classes = 2;
+    const std::string data = generateSynthDataset(so).yamlPath;
+    const QString yamlPath = QString::fromStdString(root + "/pause.yaml");
+    {
+        std::ofstream out(yamlPath.toStdString());
+        out << "name: pause\nproject: " << root << "\ndata: " << data
+            << "\nstudent: {arch: yolov8n.yaml}\n"
+               "train: {epochs: 20, imgsz: 96, batch: 8, warmup_epochs: 0, seed: 0, workers: 1}\n";
+    }
+    app::MainWindow w;
+    w.show();
+    QVERIFY(w.openExperiment(yamlPath));
+    const QString runDir = QString::fromStdString(root + "/pause/baseline");
+    QSignalSpy started(w.runController(), &app::RunController::runStarted);
+    QSignalSpy steps(w.runController(), &app::RunController::stepsReady);
+    QSignalSpy finished(w.runController(), &app::RunController::jobFinished);
+    w.startArm(QStringLiteral("baseline"));
+    QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 2, 120000);
+
+    // Paused: the status bar and the run's row say so (not "running").
+    w.togglePause();
+    QTRY_VERIFY_WITH_TIMEOUT(w.runStatusText().contains(QStringLiteral("paused")), 60000);
+    QTRY_COMPARE(w.runsPanel()->statusOf(runDir), QStringLiteral("paused"));
+    w.togglePause();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.runStatusText().contains(QStringLiteral("paused")), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(steps.count() >= 4, 120000);
+    w.stopRun();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QVERIFY(QFileInfo::exists(runDir + "/weights/last.state"));
+    QVERIFY(w.runsPanel()->statusOf(runDir).startsWith(QStringLiteral("stopped")));
+    const int shown = w.trainingCharts()->stepCount();
+    QVERIFY(shown >= 2);
+
+    // Runs → Resume: the chart starts with the run's history, not empty.
+    started.clear();
+    w.resumeRun(runDir);
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 120000);
+    QVERIFY2(w.trainingCharts()->stepCount() >= shown,
+             qPrintable(QString("%1 steps shown after resume, %2 before").arg(w.trainingCharts()->stepCount()).arg(shown)));
+    w.stopRun();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 120000);
 }
 
 void TestMainWindow::helpWithoutDisplay()

@@ -3,11 +3,14 @@
 #include "train/runreader.h"
 #include "train/studytable.h"
 #include "util/error.h"
+#include "util/runlock.h"
 
 #include <QtTest>
 
 #include <filesystem>
 #include <fstream>
+
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace retort;
@@ -21,6 +24,7 @@ private slots:
     void skipsTruncatedLine();
     void rejectsNonRunDir();
     void scanFindsStatuses();
+    void runningMeansTheLockIsHeld();
 };
 
 void TestRunReader::readsLoggedRun()
@@ -119,6 +123,31 @@ void TestRunReader::scanFindsStatuses()
     QCOMPARE(live.studies[0].runs[0].status, RunStatus::Finished);
 
     QVERIFY(scanRuns(runs + "/absent").studies.empty());
+}
+
+void TestRunReader::runningMeansTheLockIsHeld()
+{
+    // A stopped run whose files were just written is "stopped" as soon as its trainer lets go
+    // of the lock (the Runs panel used to say "running" for two minutes after a Stop), and a
+    // run whose trainer holds the lock is "running" however long since it last wrote.
+    const std::string runs = test::tempDir("runreader-lock") + "/runs";
+    const std::string dir = runs + "/study/lad";
+    test::writeRun(dir, "lad", 3, 1, {"box", "cls", "dfl", "total"}, true);
+    QCOMPARE(runLockOwner(dir), -1L);
+    {
+        RunLock lock(dir);
+        QCOMPARE(runLockOwner(dir), static_cast<long>(::getpid()));
+        QCOMPARE(scanRuns(runs, 0).studies[0].runs[0].status, RunStatus::Running);
+    }
+    QCOMPARE(runLockOwner(dir), 0L);
+    QCOMPARE(scanRuns(runs, 3600).studies[0].runs[0].status, RunStatus::Stopped);
+    // Killed: the file still names its pid, which no longer runs.
+    std::ifstream maxIn("/proc/sys/kernel/pid_max");
+    long pidMax = 4194304;
+    maxIn >> pidMax;
+    std::ofstream(dir + "/.lock") << pidMax + 1 << "\n";
+    QCOMPARE(runLockOwner(dir), 0L);
+    QCOMPARE(scanRuns(runs, 3600).studies[0].runs[0].status, RunStatus::Stopped);
 }
 
 QTEST_APPLESS_MAIN(TestRunReader)

@@ -17,6 +17,7 @@ class TestRunsPanel : public QObject
 
 private slots:
     void listsStoppedRunAsResumable();
+    void liveStateOverridesFiles();
 };
 
 void TestRunsPanel::listsStoppedRunAsResumable()
@@ -114,6 +115,28 @@ void TestRunsPanel::listsStoppedRunAsResumable()
     QVERIFY(fresh);
     QCOMPARE(fresh->text(RunsPanel::StatusColumn), QString("running"));
     test::grabIfAsked(panel, "gui-a-runspanel");
+}
+
+void TestRunsPanel::liveStateOverridesFiles()
+{
+    const std::string runs = test::tempDir("runspanel-live") + "/runs";
+    test::writeRun(runs + "/s/baseline", "baseline", 3, 1, {"box", "cls", "dfl", "total"}, true, 4);
+    test::writeRun(runs + "/s/lad", "lad", 3, 1, {"box", "cls", "dfl", "total"}, true, 4);
+    RunsPanel panel;
+    panel.setRunsDir(QString::fromStdString(runs));
+    const QString lad = QString::fromStdString(runs + "/s/lad");
+    const QString before = panel.statusOf(lad);
+    QVERIFY(!before.isEmpty());
+    // The trainer here is paused: the row says so, through a rescan too, and by any spelling of the path.
+    panel.setLiveState(QString::fromStdString(runs + "/s/./lad/"), QStringLiteral("paused"));
+    QCOMPARE(panel.statusOf(lad), QStringLiteral("paused"));
+    panel.refresh();
+    QCOMPARE(panel.statusOf(lad), QStringLiteral("paused"));
+    QVERIFY(panel.statusOf(QString::fromStdString(runs + "/s/baseline")) != QStringLiteral("paused"));
+    panel.setLiveState(lad, QStringLiteral("stopping"));
+    QCOMPARE(panel.statusOf(lad), QStringLiteral("stopping"));
+    panel.setLiveState(QString(), QString()); // the job is over: the files speak again
+    QCOMPARE(panel.statusOf(lad), before);
 }
 
 QTEST_MAIN(TestRunsPanel)

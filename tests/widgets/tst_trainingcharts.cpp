@@ -20,6 +20,7 @@ private slots:
     void seriesGrowWithComponents();
     void togglesSmoothingAxis();
     void loadsRunFromDisk();
+    void resumedRunKeepsItsHistory();
 };
 
 namespace {
@@ -147,6 +148,39 @@ void TestTrainingCharts::loadsRunFromDisk()
         QTest::qWait(3 * TrainingCharts::kReplotIntervalMs);
         test::grabIfAsked(charts, "gui-a-trainingcharts-real");
     }
+}
+
+void TestTrainingCharts::resumedRunKeepsItsHistory()
+{
+    // Stopped after 3 of 5 epochs (30 batches each); the resumed run's chart starts with them.
+    const std::string dir = test::tempDir("charts-resume") + "/exp/lad";
+    const std::vector<std::string> names{"box", "cls", "dfl", "total"};
+    test::writeRun(dir, "lad", 5, 3, names, true, 30);
+    TrainingCharts charts;
+    RunInfo info;
+    info.arm = "lad";
+    info.runDir = dir;
+    info.epochs = 5;
+    info.startEpoch = 3;
+    for (const auto& n : names)
+        info.lossNames.push_back(n);
+    charts.startRun(info);
+    charts.appendHistory(readRun(dir));
+    QCOMPARE(charts.stepCount(), 90);
+    QCOMPARE(charts.valCount(), 3);
+    // The live run's first steps: one the file already held (step 89), then new ones.
+    for (long long i = 89; i < 95; ++i)
+        charts.addStep(step(i, {{"box", 1.0}, {"cls", 1.0}, {"dfl", 1.0}, {"total", 3.0}}));
+    QCOMPARE(charts.stepCount(), 95);
+    ValMetrics again;
+    again.epoch = 2; // epoch 3's validation, already in results.csv
+    charts.addVal(again);
+    QCOMPARE(charts.valCount(), 3);
+    again.epoch = 3;
+    charts.addVal(again);
+    QCOMPARE(charts.valCount(), 4);
+    charts.startRun(info); // a new run starts from nothing
+    QCOMPARE(charts.stepCount(), 0);
 }
 
 QTEST_MAIN(TestTrainingCharts)
