@@ -2,6 +2,7 @@
 // training and every model of a study), a teacher fine-tuned from yolov8s inside the study and
 // reused on the next invocation, the best checkpoint chosen after the KD warm-up, and the
 // multi-seed comparison.
+#include "distill/weightselection.h"
 #include "io/weights.h"
 #include "train/experimentconfig.h"
 #include "train/studyrunner.h"
@@ -63,6 +64,7 @@ private slots:
     void pretrainedFalseKeepsOnlyTheArchitecture();
     void teacherFineTunedInsideTheStudyAndReused();
     void seedsArePairedWithTheirBaseline();
+    void inheritStartsTheStudentFromTheTeacher();
 };
 
 void TestTeacherFirst::reheadsCocoWeightsForOwnClasses()
@@ -226,6 +228,48 @@ void TestTeacherFirst::seedsArePairedWithTheirBaseline()
              md.c_str());
     QVERIFY(md.find("from epoch 2 on") != std::string::npos);
     QVERIFY(md.find("seed 2") != std::string::npos);
+}
+
+void TestTeacherFirst::inheritStartsTheStudentFromTheTeacher()
+{
+    // The study's teacher (trained from scratch for 1 epoch), then a yolov8n student with the
+    // term `inherit` and one without, both at a learning rate too small to move a weight by
+    // more than ~1e-5: the inherit arm's weights are the teacher's selected channels, the
+    // baseline's its own random start.
+    const std::string root = test::tempDir("inheritarm");
+    const std::string yaml =
+        "name: ih\nproject: " + root + "\ndata: " + root + "/data/shapes/shapes.yaml\n"
+        "synth: {images: 24, imgsz: 64, classes: 2, seed: 3, val_fraction: 0.25}\n"
+        "teacher: {arch: yolov8s.yaml, pretrain_epochs: 1}\n"
+        "student: {arch: yolov8n.yaml}\n"
+        "train: {epochs: 1, imgsz: 64, batch: 8, workers: 1, seed: 0, val_batch: 8, close_mosaic: 0,\n"
+        "        optimizer: AdamW, lr0: 1.0e-6, warmup_epochs: 0, warmup_bias_lr: 0.0}\n"
+        "arms: [baseline, inherit]\n";
+    const ExperimentConfig cfg = parseExperiment(yaml, "ih.yaml", root);
+    LogObserver obs;
+    StudyRunner runner(cfg);
+    const StudyResult r = runner.run(&obs, nullptr);
+    QVERIFY(!r.stopped);
+    QVERIFY(obs.logged("inherit: the student starts from the teacher by weight selection"));
+
+    LoadedModel teacher = loadModel(runner.teacherWeights());
+    auto distanceToSelection = [&](const std::string& arm) {
+        LoadedModel trained = loadModel(root + "/ih/" + arm + "/weights/last.safetensors");
+        LoadedModel selected = loadModel(root + "/ih/" + arm + "/weights/last.safetensors");
+        const InheritReport rep = inheritWeights(*selected.model, *teacher.model);
+        if (rep.tensors != rep.total)
+            return -1.0;
+        const auto want = byName(*selected.model);
+        double worst = 0;
+        for (const auto& [name, value] : byName(*trained.model))
+            if (name.find("conv.weight") != std::string::npos)
+                worst = std::max(worst, (value - want.at(name)).abs().max().item<double>());
+        return worst;
+    };
+    const double inherited = distanceToSelection("inherit");
+    const double baseline = distanceToSelection("baseline");
+    QVERIFY2(inherited >= 0 && inherited < 1e-3, qPrintable(QString::number(inherited)));
+    QVERIFY2(baseline > 0.05, qPrintable(QString::number(baseline)));
 }
 
 QTEST_GUILESS_MAIN(TestTeacherFirst)
