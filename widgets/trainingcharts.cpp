@@ -351,6 +351,11 @@ void TrainingCharts::setSmoothing(double factor)
     scheduleReplot();
 }
 
+bool TrainingCharts::logScale() const
+{
+    return m_logBox->isChecked();
+}
+
 void TrainingCharts::setLogScale(bool on)
 {
     if (m_logBox->isChecked() != on)

@@ -62,6 +62,7 @@ public:
     void setSmoothing(double factor);
     double smoothing() const { return m_smoothing; }
     void setLogScale(bool on);
+    bool logScale() const;
     void setXAxis(XAxis axis);
     XAxis xAxis() const { return m_xAxis; }
     double teacherMap() const { return m_teacherMap; }

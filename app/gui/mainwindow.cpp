@@ -58,6 +58,13 @@ SettingValue<QStringList> g_recent{QStringLiteral("experiment/recent"), {}};
 SettingValue<QString> g_theme{QStringLiteral("ui/theme"), QStringLiteral("system")};
 SettingValue<QString> g_language{QStringLiteral("ui/language"), QStringLiteral("system")};
 SettingValue<int> g_tab{QStringLiteral("window/tab"), 0};
+SettingValue<double> g_confidence{QStringLiteral("compare/confidence"), 0.25};
+SettingValue<double> g_iou{QStringLiteral("compare/iou"), 0.70};
+SettingValue<double> g_warningLevel{QStringLiteral("compare/warningLevel"), 0.4};
+SettingValue<QString> g_compareTeacher{QStringLiteral("compare/teacher"), {}};
+SettingValue<QString> g_compareStudent{QStringLiteral("compare/student"), {}};
+SettingValue<double> g_smoothing{QStringLiteral("charts/smoothing"), 0.6};
+SettingValue<bool> g_logScale{QStringLiteral("charts/logScale"), false};
 
 const char* const kDefaultExperiment = "experiments/shapes-quick.yaml";
 
@@ -714,6 +721,30 @@ void MainWindow::restoreSettings()
     restoreGeometry(g_geometry);
     restoreState(g_state);
     m_tabs->setCurrentIndex(std::clamp<int>(g_tab, 0, m_tabs->count() - 1));
+    m_compare->setConfidence(g_confidence);
+    m_compare->setIou(g_iou);
+    m_compare->setWarningLevel(g_warningLevel);
+    m_charts->setSmoothing(g_smoothing);
+    m_charts->setLogScale(g_logScale);
+    // The Compare models of last time, where their files still exist.
+    const auto existing = [](const QString& p) { return !p.isEmpty() && QFileInfo::exists(p) ? p : QString(); };
+    const QString teacher = existing(g_compareTeacher), student = existing(g_compareStudent);
+    if (!teacher.isEmpty() || !student.isEmpty())
+        setCompareModels(teacher, student);
+}
+
+void MainWindow::saveSettings()
+{
+    g_geometry = saveGeometry();
+    g_state = saveState();
+    g_tab = m_tabs->currentIndex();
+    g_confidence = m_compare->confidence();
+    g_iou = m_compare->iou();
+    g_warningLevel = m_compare->warningLevel();
+    g_compareTeacher = m_teacherWeights;
+    g_compareStudent = m_studentWeights;
+    g_smoothing = m_charts->smoothing();
+    g_logScale = m_charts->logScale();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -734,9 +765,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         m_controller->stop();
         m_controller->waitForFinished();
     }
-    g_geometry = saveGeometry();
-    g_state = saveState();
-    g_tab = m_tabs->currentIndex();
+    saveSettings();
     event->accept();
 }
 

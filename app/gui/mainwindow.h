@@ -97,6 +97,9 @@ private:
     void onRunFinished(const RunSummary& summary);
     void onJobFinished(bool ok, const QString& message);
     void restoreSettings();
+    /// What restoreSettings() reads next time: window layout, tab, Compare thresholds and
+    /// models, chart smoothing and log scale (written when the window closes).
+    void saveSettings();
     QString workspace() const;
 
     RunController* m_controller;

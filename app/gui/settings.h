@@ -31,19 +31,4 @@ private:
     T m_fallback;
 };
 
-/// Everything the workbench remembers between sessions.
-struct Settings
-{
-    SettingValue<QString> theme{QStringLiteral("ui/theme"), QStringLiteral("system")};
-    SettingValue<QString> language{QStringLiteral("ui/language"), QStringLiteral("system")};
-    SettingValue<QByteArray> geometry{QStringLiteral("ui/geometry"), {}};
-    SettingValue<QByteArray> windowState{QStringLiteral("ui/windowState"), {}};
-    SettingValue<QStringList> recentExperiments{QStringLiteral("files/recentExperiments"), {}};
-    SettingValue<QString> lastExperiment{QStringLiteral("files/lastExperiment"), {}};
-    SettingValue<QString> workspace{QStringLiteral("files/workspace"), QStringLiteral("runs")};
-    SettingValue<QString> lastImageDir{QStringLiteral("files/lastImageDir"), {}};
-    SettingValue<double> warningLevel{QStringLiteral("compare/warningLevel"), 0.4};
-    SettingValue<int> currentTab{QStringLiteral("ui/currentTab"), 0};
-};
-
 } // namespace retort::app

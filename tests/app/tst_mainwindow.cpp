@@ -48,6 +48,7 @@ private slots:
     void shortcutsAreUnique();
     void shortcutsHelpAndImageKeys();
     void pauseIsVisibleAndResumeKeepsHistory();
+    void remembersThresholdsChartsAndModels();
     void helpWithoutDisplay();
     void unsavedChangesAreMarkedAndAsked();
     void exportDialogFollowsTheCheckpoint();
@@ -173,6 +174,34 @@ void TestMainWindow::pauseIsVisibleAndResumeKeepsHistory()
              qPrintable(QString("%1 steps shown after resume, %2 before").arg(w.trainingCharts()->stepCount()).arg(shown)));
     w.stopRun();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 120000);
+}
+
+void TestMainWindow::remembersThresholdsChartsAndModels()
+{
+    LoadedModel arch = loadModel("yolov8n.yaml");
+    const QString student = QString::fromStdString(test::tempDir("mw-remember") + "/student.safetensors");
+    saveModel(student.toStdString(), *arch.model, arch.names, 160);
+    {
+        app::MainWindow w;
+        w.show();
+        w.compareView()->setConfidence(0.40);
+        w.compareView()->setIou(0.50);
+        w.compareView()->setWarningLevel(0.30);
+        w.trainingCharts()->setSmoothing(0.85);
+        w.trainingCharts()->setLogScale(true);
+        w.setCompareModels(QString(), student);
+        QVERIFY(w.close());
+    }
+    app::MainWindow w;
+    w.show();
+    QCOMPARE(w.compareView()->confidence(), 0.40);
+    QCOMPARE(w.compareView()->iou(), 0.50);
+    QCOMPARE(w.compareView()->warningLevel(), 0.30);
+    QCOMPARE(w.trainingCharts()->smoothing(), 0.85);
+    QVERIFY(w.trainingCharts()->logScale());
+    QCOMPARE(w.exportCandidate(), student); // the Compare student is back
+    QTRY_COMPARE_WITH_TIMEOUT(w.compareView()->inferenceSize(), 160, 30000); // and loaded
+    QSettings().clear(); // the other tests start from defaults
 }
 
 void TestMainWindow::helpWithoutDisplay()
