@@ -140,452 +140,477 @@
 <context>
     <name>retort::app::MainWindow</name>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="88"/>
+        <location filename="../app/gui/mainwindow.cpp" line="95"/>
         <source>Retort — distillation workbench</source>
         <translation>Retort — 知识蒸馏工作台</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="109"/>
+        <location filename="../app/gui/mainwindow.cpp" line="116"/>
         <source>The run&apos;s log appears here.</source>
         <translation>运行日志显示在此处。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="117"/>
+        <location filename="../app/gui/mainwindow.cpp" line="124"/>
         <source>&amp;Training</source>
         <translation>训练(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="118"/>
+        <location filename="../app/gui/mainwindow.cpp" line="125"/>
         <source>&amp;Compare</source>
         <translation>对比(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="119"/>
+        <location filename="../app/gui/mainwindow.cpp" line="126"/>
         <source>&amp;Attention</source>
         <translation>注意力(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="120"/>
+        <location filename="../app/gui/mainwindow.cpp" line="127"/>
         <source>&amp;Results</source>
         <translation>结果(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="125"/>
+        <location filename="../app/gui/mainwindow.cpp" line="132"/>
         <source>Experiment</source>
         <translation>实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="130"/>
+        <location filename="../app/gui/mainwindow.cpp" line="137"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="136"/>
+        <location filename="../app/gui/mainwindow.cpp" line="143"/>
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="170"/>
+        <location filename="../app/gui/mainwindow.cpp" line="179"/>
         <source>Compare: teacher %1, student %2</source>
         <translation>对比：教师模型 %1，学生模型 %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="170"/>
-        <location filename="../app/gui/mainwindow.cpp" line="171"/>
+        <location filename="../app/gui/mainwindow.cpp" line="179"/>
+        <location filename="../app/gui/mainwindow.cpp" line="180"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="190"/>
+        <location filename="../app/gui/mainwindow.cpp" line="199"/>
         <source>Open run</source>
         <translation>打开运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="243"/>
+        <location filename="../app/gui/mainwindow.cpp" line="252"/>
         <source>&amp;Open experiment…</source>
         <translation>打开实验(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="244"/>
-        <location filename="../app/gui/mainwindow.cpp" line="403"/>
+        <location filename="../app/gui/mainwindow.cpp" line="253"/>
+        <location filename="../app/gui/mainwindow.cpp" line="420"/>
         <source>Open experiment</source>
         <translation>打开实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="245"/>
-        <location filename="../app/gui/mainwindow.cpp" line="433"/>
+        <location filename="../app/gui/mainwindow.cpp" line="254"/>
+        <location filename="../app/gui/mainwindow.cpp" line="450"/>
         <source>Experiments (*.yaml *.yml)</source>
         <translation>实验配置 (*.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="249"/>
+        <location filename="../app/gui/mainwindow.cpp" line="258"/>
         <source>&amp;Save experiment</source>
         <translation>保存实验(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="250"/>
+        <location filename="../app/gui/mainwindow.cpp" line="259"/>
         <source>Save experiment &amp;as…</source>
         <translation>实验另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="251"/>
+        <location filename="../app/gui/mainwindow.cpp" line="260"/>
         <source>Run &amp;study</source>
         <translation>运行实验组(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="252"/>
+        <location filename="../app/gui/mainwindow.cpp" line="261"/>
         <source>Run every arm of the experiment: baseline, then each distillation method (F5)</source>
         <translation>运行实验的所有方案：先运行基线，再依次运行各蒸馏方法（F5）</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="253"/>
+        <location filename="../app/gui/mainwindow.cpp" line="262"/>
         <source>Run one &amp;arm…</source>
         <translation>运行单个方案(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="254"/>
-        <location filename="../app/gui/mainwindow.cpp" line="704"/>
+        <location filename="../app/gui/mainwindow.cpp" line="263"/>
+        <location filename="../app/gui/mainwindow.cpp" line="781"/>
         <source>&amp;Pause</source>
         <translation>暂停(&amp;P)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="255"/>
+        <location filename="../app/gui/mainwindow.cpp" line="264"/>
         <source>S&amp;top (keeps a checkpoint)</source>
         <translation>停止（保留检查点）(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="256"/>
+        <location filename="../app/gui/mainwindow.cpp" line="265"/>
         <source>Open &amp;images…</source>
         <translation>打开图像(&amp;I)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="257"/>
+        <location filename="../app/gui/mainwindow.cpp" line="266"/>
         <source>Open images</source>
         <translation>打开图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="258"/>
+        <location filename="../app/gui/mainwindow.cpp" line="267"/>
         <source>Images (*.jpg *.jpeg *.png *.bmp *.webp)</source>
         <translation>图像 (*.jpg *.jpeg *.png *.bmp *.webp)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="264"/>
+        <location filename="../app/gui/mainwindow.cpp" line="273"/>
         <source>&amp;Export to ONNX…</source>
         <translation>导出为 ONNX(&amp;E)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="423"/>
-        <location filename="../app/gui/mainwindow.cpp" line="444"/>
+        <location filename="../app/gui/mainwindow.cpp" line="440"/>
+        <location filename="../app/gui/mainwindow.cpp" line="461"/>
         <source>%1[*] — Retort</source>
         <translation>%1[*] — Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="271"/>
+        <location filename="../app/gui/mainwindow.cpp" line="280"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <location filename="../app/gui/mainwindow.cpp" line="233"/>
         <source>→ / PageDown	Compare, Attention: next image</source>
         <translation>→ / PageDown	对比、注意力：下一张图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="224"/>
+        <location filename="../app/gui/mainwindow.cpp" line="233"/>
         <source>← / PageUp	Compare, Attention: previous image</source>
         <translation>← / PageUp	对比、注意力：上一张图像</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="225"/>
+        <location filename="../app/gui/mainwindow.cpp" line="234"/>
         <source>Wheel, drag	Compare: zoom and pan both views</source>
         <translation>滚轮、拖动	对比：同时缩放和平移两个视图</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="273"/>
+        <location filename="../app/gui/mainwindow.cpp" line="282"/>
         <source>Open &amp;recent</source>
         <translation>最近打开(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="274"/>
+        <location filename="../app/gui/mainwindow.cpp" line="283"/>
         <source>Open the &amp;default experiment</source>
         <translation>打开默认实验(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="279"/>
+        <location filename="../app/gui/mainwindow.cpp" line="288"/>
         <source>Choose &amp;teacher weights…</source>
         <translation>选择教师模型权重(&amp;T)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="280"/>
+        <location filename="../app/gui/mainwindow.cpp" line="289"/>
         <source>Choose st&amp;udent weights…</source>
         <translation>选择学生模型权重(&amp;U)…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="284"/>
+        <location filename="../app/gui/mainwindow.cpp" line="293"/>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="287"/>
+        <location filename="../app/gui/mainwindow.cpp" line="296"/>
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="294"/>
+        <location filename="../app/gui/mainwindow.cpp" line="303"/>
         <source>&amp;Refresh runs</source>
         <translation>刷新运行记录(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="296"/>
+        <location filename="../app/gui/mainwindow.cpp" line="305"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="305"/>
+        <location filename="../app/gui/mainwindow.cpp" line="314"/>
         <source>T&amp;heme</source>
         <translation>主题(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="308"/>
+        <location filename="../app/gui/mainwindow.cpp" line="317"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="308"/>
+        <location filename="../app/gui/mainwindow.cpp" line="317"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="308"/>
+        <location filename="../app/gui/mainwindow.cpp" line="317"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="320"/>
+        <location filename="../app/gui/mainwindow.cpp" line="329"/>
         <source>&amp;Language</source>
         <translation>语言(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="323"/>
+        <location filename="../app/gui/mainwindow.cpp" line="332"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="332"/>
+        <location filename="../app/gui/mainwindow.cpp" line="341"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="332"/>
+        <location filename="../app/gui/mainwindow.cpp" line="341"/>
         <source>The language changes when Retort starts next.</source>
         <translation>语言将在下次启动 Retort 时生效。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="336"/>
+        <location filename="../app/gui/mainwindow.cpp" line="345"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="337"/>
+        <location filename="../app/gui/mainwindow.cpp" line="346"/>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="338"/>
+        <location filename="../app/gui/mainwindow.cpp" line="347"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="343"/>
+        <location filename="../app/gui/mainwindow.cpp" line="352"/>
         <source>&amp;About Retort</source>
         <translation>关于 Retort(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="344"/>
+        <location filename="../app/gui/mainwindow.cpp" line="353"/>
         <source>About Retort</source>
         <translation>关于 Retort</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="345"/>
+        <location filename="../app/gui/mainwindow.cpp" line="354"/>
         <source>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;Knowledge distillation workbench for YOLOv8 detectors: libtorch training with logit, localisation, feature and relation KD, live loss plots, teacher/student comparison and ONNX export.&lt;/p&gt;</source>
         <translation>&lt;b&gt;Retort %1&lt;/b&gt;&lt;p&gt;面向 YOLOv8 检测器的知识蒸馏工作台：基于 libtorch 训练，支持 logit、定位、特征和关系蒸馏，实时损失曲线，教师/学生模型对比以及 ONNX 导出。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="351"/>
+        <location filename="../app/gui/mainwindow.cpp" line="360"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="385"/>
+        <location filename="../app/gui/mainwindow.cpp" line="402"/>
         <source>error: %1</source>
         <translation>错误：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="386"/>
+        <location filename="../app/gui/mainwindow.cpp" line="403"/>
         <source>Run failed</source>
         <translation>运行失败</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="403"/>
-        <location filename="../app/gui/mainwindow.cpp" line="438"/>
+        <location filename="../app/gui/mainwindow.cpp" line="420"/>
+        <location filename="../app/gui/mainwindow.cpp" line="455"/>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="432"/>
-        <location filename="../app/gui/mainwindow.cpp" line="438"/>
+        <location filename="../app/gui/mainwindow.cpp" line="449"/>
+        <location filename="../app/gui/mainwindow.cpp" line="455"/>
         <source>Save experiment</source>
         <translation>保存实验</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="447"/>
+        <location filename="../app/gui/mainwindow.cpp" line="464"/>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="456"/>
+        <location filename="../app/gui/mainwindow.cpp" line="473"/>
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="456"/>
+        <location filename="../app/gui/mainwindow.cpp" line="473"/>
         <source>The experiment has unsaved changes. Save them before %1?</source>
         <translation>实验有未保存的更改。%1之前是否保存？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="486"/>
+        <location filename="../app/gui/mainwindow.cpp" line="503"/>
         <source>Teacher weights</source>
         <translation>教师模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="486"/>
+        <location filename="../app/gui/mainwindow.cpp" line="503"/>
         <source>Student weights</source>
         <translation>学生模型权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="487"/>
+        <location filename="../app/gui/mainwindow.cpp" line="504"/>
         <source>Weights (*.safetensors *.pt *.torchscript)</source>
         <translation>权重 (*.safetensors *.pt *.torchscript)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="528"/>
+        <location filename="../app/gui/mainwindow.cpp" line="545"/>
         <source>running the study</source>
         <translation>运行研究</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="549"/>
-        <location filename="../app/gui/mainwindow.cpp" line="564"/>
+        <location filename="../app/gui/mainwindow.cpp" line="577"/>
+        <location filename="../app/gui/mainwindow.cpp" line="592"/>
         <source>Run one arm</source>
         <translation>运行单个方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="549"/>
+        <location filename="../app/gui/mainwindow.cpp" line="577"/>
         <source>Arm</source>
         <translation>方案</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="556"/>
+        <location filename="../app/gui/mainwindow.cpp" line="584"/>
         <source>running the arm</source>
         <translation>运行该分支</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="580"/>
+        <location filename="../app/gui/mainwindow.cpp" line="608"/>
         <source>Resume run</source>
         <translation>恢复运行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="599"/>
-        <location filename="../app/gui/mainwindow.cpp" line="618"/>
+        <location filename="../app/gui/mainwindow.cpp" line="627"/>
+        <location filename="../app/gui/mainwindow.cpp" line="646"/>
         <source>Stopping after this step (a checkpoint is written)…</source>
         <translation>将在当前步完成后停止（会写入检查点）…</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="610"/>
-        <location filename="../app/gui/mainwindow.cpp" line="650"/>
+        <location filename="../app/gui/mainwindow.cpp" line="638"/>
+        <location filename="../app/gui/mainwindow.cpp" line="713"/>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="614"/>
+        <location filename="../app/gui/mainwindow.cpp" line="642"/>
         <source>%1: paused (F6 resumes)</source>
         <translation>%1：已暂停（F6 继续）</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="615"/>
+        <location filename="../app/gui/mainwindow.cpp" line="643"/>
         <source>paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="619"/>
+        <location filename="../app/gui/mainwindow.cpp" line="647"/>
         <source>stopping</source>
         <translation>正在停止</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="622"/>
+        <location filename="../app/gui/mainwindow.cpp" line="650"/>
         <source>%1: validating</source>
         <translation>%1：正在验证</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="623"/>
+        <location filename="../app/gui/mainwindow.cpp" line="651"/>
         <source>validating</source>
         <translation>正在验证</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="627"/>
+        <location filename="../app/gui/mainwindow.cpp" line="655"/>
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="663"/>
+        <location filename="../app/gui/mainwindow.cpp" line="682"/>
+        <source>study: %1 of %2 runs done</source>
+        <translation>研究：已完成 %1/%2 个运行</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="685"/>
+        <source> (now %1)</source>
+        <translation>（当前 %1）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="685"/>
+        <source> (now %1; pending: %2)</source>
+        <translation>（当前 %1；待运行：%2）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="687"/>
+        <source> (pending: %1)</source>
+        <translation>（待运行：%1）</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="693"/>
+        <source>  ·  study ETA %1</source>
+        <translation>  ·  研究剩余 %1</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/mainwindow.cpp" line="726"/>
         <source>epoch %1/%2  batch %3/%4  %5 img/s  ETA %6</source>
         <translation>第 %1/%2 轮  批次 %3/%4  %5 张/秒  预计剩余 %6</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="687"/>
+        <location filename="../app/gui/mainwindow.cpp" line="764"/>
         <source>Done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="687"/>
+        <location filename="../app/gui/mainwindow.cpp" line="764"/>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="704"/>
+        <location filename="../app/gui/mainwindow.cpp" line="781"/>
         <source>&amp;Resume</source>
         <translation>恢复(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="721"/>
+        <location filename="../app/gui/mainwindow.cpp" line="822"/>
         <source>quitting</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="727"/>
+        <location filename="../app/gui/mainwindow.cpp" line="828"/>
         <source>A run is going</source>
         <translation>有运行正在进行</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="728"/>
+        <location filename="../app/gui/mainwindow.cpp" line="829"/>
         <source>Stop the run and quit? A checkpoint is written, and the run resumes from it later.</source>
         <translation>停止运行并退出吗？将写入检查点，之后可从该检查点恢复运行。</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="758"/>
+        <location filename="../app/gui/mainwindow.cpp" line="857"/>
         <source>Weights dropped</source>
         <translation>已拖入权重</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="759"/>
+        <location filename="../app/gui/mainwindow.cpp" line="858"/>
         <source>Use %1 as the teacher or the student in Compare?</source>
         <translation>在对比中将 %1 用作教师模型还是学生模型？</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="761"/>
+        <location filename="../app/gui/mainwindow.cpp" line="860"/>
         <source>Teacher</source>
         <translation>教师模型</translation>
     </message>
     <message>
-        <location filename="../app/gui/mainwindow.cpp" line="762"/>
+        <location filename="../app/gui/mainwindow.cpp" line="861"/>
         <source>Student</source>
         <translation>学生模型</translation>
     </message>
@@ -1502,7 +1527,7 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
     </message>
     <message>
         <location filename="../widgets/trainingcharts.cpp" line="105"/>
-        <location filename="../widgets/trainingcharts.cpp" line="373"/>
+        <location filename="../widgets/trainingcharts.cpp" line="378"/>
         <source>epoch</source>
         <translation>epoch</translation>
     </message>
@@ -1562,12 +1587,12 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
         <translation>分量</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="373"/>
+        <location filename="../widgets/trainingcharts.cpp" line="378"/>
         <source>step (batch)</source>
         <translation>步数（批次）</translation>
     </message>
     <message>
-        <location filename="../widgets/trainingcharts.cpp" line="423"/>
+        <location filename="../widgets/trainingcharts.cpp" line="428"/>
         <source>teacher mAP50-95 %1</source>
         <translation>教师模型 mAP50-95 %1</translation>
     </message>

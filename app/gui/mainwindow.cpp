@@ -142,12 +142,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     // Status bar.
     m_statusRun = new QLabel(tr("Idle"), this);
     m_statusProgress = new QLabel(this);
+    m_statusStudy = new QLabel(this);
     m_progress = new QProgressBar(this);
     m_progress->setMaximumWidth(220);
     m_progress->setRange(0, 1000);
     m_progress->setTextVisible(false);
     m_progress->hide();
     statusBar()->addWidget(m_statusRun, 1);
+    statusBar()->addPermanentWidget(m_statusStudy);
     statusBar()->addPermanentWidget(m_statusProgress);
     statusBar()->addPermanentWidget(m_progress);
 
@@ -387,7 +389,15 @@ void MainWindow::connectController()
         else
             m_runs->refresh();
     });
-    connect(m_controller, &RunController::logLine, this, [this](const QString& line) { m_log->appendPlainText(line); });
+    connect(m_controller, &RunController::logLine, this, [this](const QString& line) {
+        m_log->appendPlainText(line);
+        // A study reuses the runs it finished before: "<arm>: reusing the finished run in …".
+        const int at = line.indexOf(QStringLiteral(": reusing the finished run"));
+        if (at > 0 && m_studyPlan.contains(line.left(at))) {
+            m_studyDone.insert(line.left(at));
+            updateStudyProgress();
+        }
+    });
     connect(m_controller, &RunController::failed, this, [this](const QString& message) {
         m_log->appendPlainText(tr("error: %1").arg(message));
         QMessageBox::critical(this, tr("Run failed"), message);
@@ -539,7 +549,18 @@ void MainWindow::startStudy()
     const ExperimentConfig& c = m_experiment->config();
     m_studyDir = QString::fromStdString(c.studyDir());
     m_runs->setRunsDir(QString::fromStdString(c.project));
+    m_runInfo = RunInfo{};
+    m_studyPlan.clear();
+    m_studyDone.clear();
+    m_studySecondsDone = 0;
+    m_studyRunsTimed = 0;
+    m_runEta = 0;
+    if (c.teacher.finetuneEpochs > 0 || (c.teacher.weights.empty() && c.teacher.pretrainEpochs > 0))
+        m_studyPlan << QStringLiteral("teacher");
+    for (const auto& a : c.arms)
+        m_studyPlan << QString::fromStdString(a);
     m_controller->startStudy(c);
+    updateStudyProgress();
     m_tabs->setCurrentIndex(0);
     updateActions();
 }
@@ -642,9 +663,44 @@ void MainWindow::showRunState(RunState state)
     }
 }
 
+QString MainWindow::studyProgressText() const
+{
+    return m_statusStudy->text();
+}
+
+void MainWindow::updateStudyProgress()
+{
+    if (m_studyPlan.isEmpty()) {
+        m_statusStudy->clear();
+        return;
+    }
+    const QString current = QString::fromStdString(m_runInfo.arm);
+    QStringList pending;
+    for (const QString& run : m_studyPlan)
+        if (!m_studyDone.contains(run) && !(run == current && m_controller->isRunning()))
+            pending << run;
+    QString text = tr("study: %1 of %2 runs done").arg(m_studyDone.size()).arg(m_studyPlan.size());
+    const bool running = m_controller->isRunning() && m_studyPlan.contains(current) && !m_studyDone.contains(current);
+    if (running)
+        text += pending.isEmpty() ? tr(" (now %1)").arg(current) : tr(" (now %1; pending: %2)").arg(current, pending.join(QStringLiteral(", ")));
+    else if (!pending.isEmpty())
+        text += tr(" (pending: %1)").arg(pending.join(QStringLiteral(", ")));
+    // Study ETA: the current run's own ETA plus, for each pending run, the mean time of the
+    // runs finished so far (or of the current one, elapsed + ETA, before any has finished).
+    if (running && m_runEta > 0) {
+        const double thisRun = m_runClock.isValid() ? m_runClock.elapsed() / 1000.0 + m_runEta : m_runEta;
+        const double perRun = m_studyRunsTimed > 0 ? m_studySecondsDone / m_studyRunsTimed : thisRun;
+        text += tr("  ·  study ETA %1").arg(formatEta(m_runEta + perRun * pending.size()));
+    }
+    m_statusStudy->setText(text);
+}
+
 void MainWindow::onRunStarted(const RunInfo& info)
 {
     m_runInfo = info;
+    m_runClock.start();
+    m_runEta = 0;
+    updateStudyProgress();
     m_charts->startRun(info);
     // A resumed run: its files hold the history up to the checkpoint (a fresh run's are gone by now).
     if (QFileInfo::exists(QString::fromStdString(info.runDir) + QStringLiteral("/events.jsonl"))) {
@@ -676,10 +732,21 @@ void MainWindow::onSteps(const QVector<StepMetrics>& steps)
                                   .arg(formatEta(s.etaSeconds)));
     const double done = (s.epoch + (s.batch + 1.0) / std::max(1, s.batchesPerEpoch)) / std::max(1, s.epochs);
     m_progress->setValue(static_cast<int>(1000 * done));
+    m_runEta = s.etaSeconds;
+    updateStudyProgress();
 }
 
 void MainWindow::onRunFinished(const RunSummary& summary)
 {
+    const QString arm = QString::fromStdString(m_runInfo.arm);
+    if (!summary.stopped && m_studyPlan.contains(arm)) {
+        m_studyDone.insert(arm);
+        if (m_runClock.isValid()) {
+            m_studySecondsDone += m_runClock.elapsed() / 1000.0;
+            ++m_studyRunsTimed;
+        }
+        updateStudyProgress();
+    }
     if (!summary.bestWeights.empty() && m_runInfo.arm != "teacher")
         m_lastBest = QString::fromStdString(summary.bestWeights);
     m_runs->refresh();
@@ -689,6 +756,9 @@ void MainWindow::onRunFinished(const RunSummary& summary)
 
 void MainWindow::onJobFinished(bool ok, const QString& message)
 {
+    m_studyPlan.clear();
+    m_studyDone.clear();
+    updateStudyProgress();
     m_progress->hide();
     m_statusProgress->clear();
     m_statusRun->setText(ok ? tr("Done") : tr("Failed: %1").arg(message));

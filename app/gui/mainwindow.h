@@ -2,7 +2,9 @@
 
 #include "train/trainerobserver.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
+#include <QSet>
 #include <QPointer>
 
 class QAction;
@@ -56,6 +58,9 @@ public:
     QString exportCandidate() const { return m_lastBest.isEmpty() ? m_studentWeights : m_lastBest; }
     QTabWidget* tabs() const { return m_tabs; }
     widgets::RunsPanel* runsPanel() const { return m_runs; }
+    /// The whole study while one runs from here: "study: 1 of 3 runs done (now baseline;
+    /// pending: inherit) · study ETA 3m10s"; empty when no study runs.
+    QString studyProgressText() const;
     /// The status bar's run line ("shapes-quick / lad: paused (F6 resumes)", "Done", …).
     QString runStatusText() const;
     /// Help → Keyboard shortcuts: every action with a shortcut (key, then what it does, menu
@@ -117,6 +122,7 @@ private:
 
     QLabel* m_statusRun;
     QLabel* m_statusProgress;
+    QLabel* m_statusStudy = nullptr;
     QProgressBar* m_progress;
 
     QAction* m_openAction = nullptr;
@@ -136,6 +142,15 @@ private:
     QString m_studyDir;
     QString m_savedYaml; ///< the experiment text as last opened or saved (the window's modified marker)
     RunInfo m_runInfo;
+    // The study started here: its runs in order (the teacher first when it is trained), which
+    // are done, and how long the finished ones took (for the study ETA).
+    QStringList m_studyPlan;
+    QSet<QString> m_studyDone;
+    double m_studySecondsDone = 0;
+    int m_studyRunsTimed = 0;
+    QElapsedTimer m_runClock;
+    double m_runEta = 0;
+    void updateStudyProgress();
 };
 
 } // namespace retort::app

@@ -49,6 +49,7 @@ private slots:
     void shortcutsHelpAndImageKeys();
     void pauseIsVisibleAndResumeKeepsHistory();
     void remembersThresholdsChartsAndModels();
+    void studyProgressCoversEveryRun();
     void helpWithoutDisplay();
     void unsavedChangesAreMarkedAndAsked();
     void exportDialogFollowsTheCheckpoint();
@@ -202,6 +203,36 @@ void TestMainWindow::remembersThresholdsChartsAndModels()
     QCOMPARE(w.exportCandidate(), student); // the Compare student is back
     QTRY_COMPARE_WITH_TIMEOUT(w.compareView()->inferenceSize(), 160, 30000); // and loaded
     QSettings().clear(); // the other tests start from defaults
+}
+
+void TestMainWindow::studyProgressCoversEveryRun()
+{
+    const std::string root = test::tempDir("mw-study");
+    const QString yamlPath = QString::fromStdString(root + "/st.yaml");
+    {
+        std::ofstream out(yamlPath.toStdString());
+        out << "name: st\nproject: " << root << "\ndata: " << root << "/data/shapes/shapes.yaml\n"
+            << "synth: {images: 16, imgsz: 64, classes: 2, seed: 1, val_fraction: 0.25}\n"
+               "teacher: {arch: yolov8n.yaml, pretrain_epochs: 1}\nstudent: {arch: yolov8n.yaml}\n"
+               "train: {epochs: 1, imgsz: 64, batch: 8, workers: 1, seed: 0, val_batch: 8, close_mosaic: 0}\n"
+               "arms: [baseline, inherit]\n";
+    }
+    app::MainWindow w;
+    w.show();
+    QVERIFY(w.openExperiment(yamlPath));
+    QStringList atStart;
+    connect(w.runController(), &app::RunController::runStarted, &w, [&] { atStart << w.studyProgressText(); });
+    QSignalSpy finished(w.runController(), &app::RunController::jobFinished);
+    w.startStudy();
+    QVERIFY2(w.studyProgressText().startsWith(QStringLiteral("study: 0 of 3 runs done")), qPrintable(w.studyProgressText()));
+    QVERIFY2(w.studyProgressText().contains(QStringLiteral("teacher, baseline, inherit")), qPrintable(w.studyProgressText()));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 240000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    QCOMPARE(atStart.size(), 3);
+    QCOMPARE(atStart[0], QStringLiteral("study: 0 of 3 runs done (now teacher; pending: baseline, inherit)"));
+    QCOMPARE(atStart[1], QStringLiteral("study: 1 of 3 runs done (now baseline; pending: inherit)"));
+    QCOMPARE(atStart[2], QStringLiteral("study: 2 of 3 runs done (now inherit)"));
+    QVERIFY(w.studyProgressText().isEmpty()); // the study is over
 }
 
 void TestMainWindow::helpWithoutDisplay()
