@@ -1320,7 +1320,7 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
     </message>
     <message>
         <location filename="../widgets/resultsview.cpp" line="112"/>
-        <location filename="../widgets/resultsview.cpp" line="238"/>
+        <location filename="../widgets/resultsview.cpp" line="256"/>
         <source>Best arm</source>
         <translation>最佳方案</translation>
     </message>
@@ -1335,54 +1335,59 @@ Channel: spatial softmax of the teacher&apos;s channel with the largest energy a
         <translation>无法读取实验组汇总表：%1</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="215"/>
+        <location filename="../widgets/resultsview.cpp" line="176"/>
+        <source>%1 (seed %2)</source>
+        <translation>%1（种子 %2）</translation>
+    </message>
+    <message>
+        <location filename="../widgets/resultsview.cpp" line="233"/>
         <source>No study loaded</source>
         <translation>未加载实验组</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="215"/>
+        <location filename="../widgets/resultsview.cpp" line="233"/>
         <source>%1: no rows</source>
         <translation>%1：没有数据行</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/resultsview.cpp" line="217"/>
+        <location filename="../widgets/resultsview.cpp" line="235"/>
         <source>Study &lt;b&gt;%1&lt;/b&gt; — %n arm(s)</source>
         <translation>
             <numerusform>实验组 &lt;b&gt;%1&lt;/b&gt; — %n 个方案</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="239"/>
+        <location filename="../widgets/resultsview.cpp" line="257"/>
         <source>The distilled arm with the highest mAP50-95</source>
         <translation>mAP50-95 最高的蒸馏方案</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="240"/>
+        <location filename="../widgets/resultsview.cpp" line="258"/>
         <source>%1 minus baseline</source>
         <translation>%1 减去基线</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="260"/>
+        <location filename="../widgets/resultsview.cpp" line="278"/>
         <source>Δ = %1 (the distilled arm with the highest mAP50-95) minus baseline.</source>
         <translation>Δ = %1（mAP50-95 最高的蒸馏方案）减去基线。</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="266"/>
+        <location filename="../widgets/resultsview.cpp" line="284"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="268"/>
+        <location filename="../widgets/resultsview.cpp" line="286"/>
         <source>Distillation helped most: %1; hurt most: %2.</source>
         <translation>蒸馏提升最多：%1；下降最多：%2。</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="338"/>
+        <location filename="../widgets/resultsview.cpp" line="356"/>
         <source>Export best checkpoint to ONNX…</source>
         <translation>将最佳检查点导出为 ONNX…</translation>
     </message>
     <message>
-        <location filename="../widgets/resultsview.cpp" line="396"/>
+        <location filename="../widgets/resultsview.cpp" line="414"/>
         <source>teacher %1</source>
         <translation>教师模型 %1</translation>
     </message>

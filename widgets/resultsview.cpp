@@ -168,9 +168,27 @@ bool ResultsView::loadStudy(const QString& studyCsvPath)
     return true;
 }
 
+QString ResultsView::armLabel(const StudyRow& row) const
+{
+    // A multi-seed study lists each arm once per seed: say which.
+    if (!m_multiSeed || row.arm == "teacher")
+        return QString::fromStdString(row.arm);
+    return tr("%1 (seed %2)").arg(QString::fromStdString(row.arm)).arg(row.seed);
+}
+
 void ResultsView::setRows(const std::vector<StudyRow>& rows)
 {
     m_rows = rows;
+    m_multiSeed = false;
+    const StudyRow* first = nullptr;
+    for (const StudyRow& r : rows) {
+        if (r.arm == "teacher")
+            continue;
+        if (!first)
+            first = &r;
+        else if (r.seed != first->seed)
+            m_multiSeed = true;
+    }
     m_table->setRowCount(static_cast<int>(rows.size()));
     // The best student arm is shown in bold, as in study.md.
     int best = -1;
@@ -193,7 +211,7 @@ void ResultsView::setRows(const std::vector<StudyRow>& rows)
                 item->setForeground(m_table->palette().color(QPalette::Disabled, QPalette::Text));
             m_table->setItem(r, c, item);
         };
-        cell(ArmColumn, QString::fromStdString(s.arm), false);
+        cell(ArmColumn, armLabel(s), false);
         cell(MethodColumn, QString::fromStdString(s.method), false);
         m_table->item(r, MethodColumn)->setToolTip(QString::fromStdString(s.method));
         cell(MapColumn, QString::number(s.map50_95, 'f', 4), true);
@@ -356,7 +374,7 @@ void ResultsView::rebuildChart()
         ticks.append(ticks.size() + 1);
         values.append(r.map50_95);
         gains.append(r.arm == "baseline" ? std::nan("") : r.gain);
-        labels.append(QString::fromStdString(r.arm));
+        labels.append(armLabel(r));
     }
     auto* bars = new QCPBars(m_chart->xAxis, m_chart->yAxis);
     bars->setWidth(0.6);

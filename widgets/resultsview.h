@@ -61,6 +61,8 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    /// The arm's name, with its seed in a study of several seeds ("lad (seed 1)").
+    QString armLabel(const retort::StudyRow& row) const;
     void rebuildChart();
     void fillClassTable();
     /// Slanted arm names only when they do not fit side by side under the bars.
@@ -72,6 +74,7 @@ private:
 
     QString m_path;
     std::vector<retort::StudyRow> m_rows;
+    bool m_multiSeed = false;
     QLabel* m_title;
     QTableWidget* m_table;
     QCustomPlot* m_chart;

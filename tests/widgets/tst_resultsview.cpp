@@ -26,6 +26,7 @@ private slots:
     void perClassTable();
     void noPerClassPanelWithoutClasses();
     void reportsBadFile();
+    void multiSeedRowsNameTheirSeed();
 };
 
 namespace {
@@ -220,6 +221,23 @@ void TestResultsView::reportsBadFile()
     ResultsView view;
     QVERIFY(!view.loadStudy(QString::fromStdString(path)));
     QCOMPARE(view.table()->rowCount(), 0);
+}
+
+void TestResultsView::multiSeedRowsNameTheirSeed()
+{
+    std::vector<StudyRow> rows = handMadeStudy(test::tempDir("resultsview-seeds"));
+    ResultsView view;
+    view.setRows(rows); // one seed: the arm's name alone
+    QCOMPARE(view.table()->item(1, ResultsView::ArmColumn)->text(), QString("baseline"));
+    std::vector<StudyRow> seeds{rows[0], rows[1], rows[2]};
+    for (StudyRow r : {rows[1], rows[2]}) {
+        r.seed = 1;
+        seeds.push_back(r);
+    }
+    view.setRows(seeds);
+    QCOMPARE(view.table()->item(0, ResultsView::ArmColumn)->text(), QString("teacher"));
+    QCOMPARE(view.table()->item(1, ResultsView::ArmColumn)->text(), QString("baseline (seed 0)"));
+    QCOMPARE(view.table()->item(4, ResultsView::ArmColumn)->text(), QString("logit+loc (seed 1)"));
 }
 
 QTEST_MAIN(TestResultsView)
