@@ -64,6 +64,12 @@ QStringList localPaths(const QMimeData* mime)
     return out;
 }
 
+/// The nearest multiple of 32 (the models' stride), at least 32.
+int snapToStride(int imgsz)
+{
+    return std::max(32, (imgsz + 16) / 32 * 32);
+}
+
 QWidget* titled(QLabel* title, QWidget* body, QWidget* parent)
 {
     auto* box = new QWidget(parent);
@@ -132,7 +138,7 @@ CompareView::CompareView(QWidget* parent)
     m_size->setToolTip(tr("Inference size (long side, a multiple of 32); set to the size the models were trained at "
                           "when they load, 640 for COCO weights"));
     connect(m_size, &QSpinBox::valueChanged, this, [this](int v) {
-        const int snapped = std::max(32, (v + 16) / 32 * 32);
+        const int snapped = snapToStride(v);
         if (snapped != v) {
             m_size->setValue(snapped); // re-enters with the snapped value
             return;
@@ -140,12 +146,7 @@ CompareView::CompareView(QWidget* parent)
         if (m_index >= 0 && m_index < m_images.size())
             requestCurrent();
     });
-    for (const auto& [key, forward] : {std::pair{Qt::Key_Right, true}, std::pair{Qt::Key_PageDown, true},
-                                       std::pair{Qt::Key_Left, false}, std::pair{Qt::Key_PageUp, false}}) {
-        auto* shortcut = new QShortcut(QKeySequence(key), this);
-        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(shortcut, &QShortcut::activated, this, forward ? &CompareView::showNext : &CompareView::showPrevious);
-    }
+    installImageKeys(this);
     m_save->setText(tr("Save PNG…"));
     m_save->setToolTip(tr("Save both views and the statistics as one PNG"));
     connect(m_save, &QToolButton::clicked, this, &CompareView::chooseSaveFile);
@@ -222,6 +223,16 @@ double CompareView::warningLevel() const
     return m_warning->value();
 }
 
+void CompareView::installImageKeys(QWidget* scope)
+{
+    for (const auto& [key, forward] : {std::pair{Qt::Key_Right, true}, std::pair{Qt::Key_PageDown, true},
+                                       std::pair{Qt::Key_Left, false}, std::pair{Qt::Key_PageUp, false}}) {
+        auto* shortcut = new QShortcut(QKeySequence(key), scope);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, forward ? &CompareView::showNext : &CompareView::showPrevious);
+    }
+}
+
 int CompareView::inferenceSize() const
 {
     return m_size->value();
@@ -230,7 +241,7 @@ int CompareView::inferenceSize() const
 void CompareView::setInferenceSize(int imgsz)
 {
     const QSignalBlocker block(m_size);
-    m_size->setValue(std::max(32, (imgsz + 16) / 32 * 32));
+    m_size->setValue(snapToStride(imgsz));
 }
 
 QString CompareView::settingsText() const

@@ -68,6 +68,10 @@ public:
     DetectionStatsPanel* teacherStats() const { return m_teacherStats; }
     DetectionStatsPanel* studentStats() const { return m_studentStats; }
 
+    /// ←/→ and PageUp/PageDown step this view's images while focus is inside `scope` (this
+    /// view, or another one showing the same image, such as the Attention tab).
+    void installImageKeys(QWidget* scope);
+
     /// The images being browsed (from the last Open… or drop) and the one shown.
     QStringList images() const { return m_images; }
     int currentIndex() const { return m_index; }

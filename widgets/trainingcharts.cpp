@@ -296,14 +296,7 @@ void TrainingCharts::startRun(const RunInfo& info)
 void TrainingCharts::loadRun(const RunData& run)
 {
     clear();
-    for (const auto& n : run.lossNames)
-        series(QString::fromStdString(n));
-    for (const auto& s : run.steps)
-        addStep(s);
-    for (const auto& e : run.epochMeans)
-        addEpoch(e);
-    for (const auto& v : run.vals)
-        addVal(v);
+    appendHistory(run);
     setTeacherMap(run.teacherMap50_95);
 }
 

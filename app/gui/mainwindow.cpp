@@ -20,7 +20,6 @@
 #include <QAbstractButton>
 #include <QAction>
 #include <QSet>
-#include <QShortcut>
 #include <QPushButton>
 #include <QActionGroup>
 #include <QApplication>
@@ -162,14 +161,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         QMetaObject::invokeMethod(m_worker, "run", Q_ARG(QString, path), Q_ARG(int, m_compare->inferenceSize()));
     });
     connect(m_worker, &InferenceWorker::trainedSizeChanged, m_compare, &widgets::CompareView::setInferenceSize);
-    // The Attention tab shows the Compare tab's image: the same keys step through the list.
-    for (const auto& [key, forward] : {std::pair{Qt::Key_Right, true}, std::pair{Qt::Key_PageDown, true},
-                                       std::pair{Qt::Key_Left, false}, std::pair{Qt::Key_PageUp, false}}) {
-        auto* shortcut = new QShortcut(QKeySequence(key), m_attention);
-        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(shortcut, &QShortcut::activated, m_compare,
-                forward ? &widgets::CompareView::showNext : &widgets::CompareView::showPrevious);
-    }
+    m_compare->installImageKeys(m_attention); // the Attention tab shows the Compare tab's image
     connect(m_worker, &InferenceWorker::resultReady, m_compare, &widgets::CompareView::setResult);
     connect(m_worker, &InferenceWorker::resultReady, m_attention, &widgets::AttentionView::setResult);
     connect(m_worker, &InferenceWorker::failed, m_compare, &widgets::CompareView::showError);
