@@ -4,6 +4,7 @@
 #include "widgets/yamledit.h"
 
 #include <QComboBox>
+#include <QCompleter>
 #include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -349,6 +350,16 @@ void ExperimentPanel::fillForm(const ExperimentConfig& c)
     for (QWidget* w : fields)
         w->blockSignals(false);
     m_filling = false;
+}
+
+void ExperimentPanel::setArchitectureSuggestions(const QStringList& names)
+{
+    for (QLineEdit* field : {m_teacherArch, m_studentArch}) {
+        auto* completer = new QCompleter(names, field);
+        completer->setCaseSensitivity(Qt::CaseInsensitive);
+        completer->setFilterMode(Qt::MatchContains);
+        field->setCompleter(completer);
+    }
 }
 
 } // namespace retort::widgets

@@ -40,6 +40,9 @@ public:
     /// Replaces the text and validates at once. `sourcePath` names the file in errors and
     /// anchors relative paths ("" = unsaved, relative to the working directory).
     void setYaml(const QString& text, const QString& sourcePath = QString());
+    /// Names offered as completions in the teacher/student architecture fields (the shipped
+    /// yolov8n.yaml … yolo26x.yaml).
+    void setArchitectureSuggestions(const QStringList& names);
     QString yaml() const;
     QString sourcePath() const { return m_sourcePath; }
 

@@ -39,15 +39,32 @@ torch::Tensor imageSample(const std::string& path, int batch, int h, int w)
     return torch::cat(items, 0);
 }
 
-void writeCheckDump(const std::string& dir, const ExportReport& r, const ExportOptions& o)
+/// libtorch's output on the check input in FP64 (rounded to FP32): random weights make FP32
+/// itself differ from it by more than any fixed tolerance, so the checks measure that noise.
+torch::Tensor exactOutput(const DetectionModelImpl& model, const ExportReport& r, const ExportOptions& o)
+{
+    torch::NoGradGuard noGrad;
+    DetectionModel copy = cloneModel(model, torch::kCPU);
+    copy->to(torch::kDouble);
+    copy->eval();
+    const auto x = r.sampleInput.to(torch::kDouble);
+    const auto y = copy->endToEnd() && o.rawOutput ? copy->detectHead()->decode(copy->forwardMaps(x)) : copy->forward(x);
+    return y.to(torch::kFloat);
+}
+
+void writeCheckDump(const std::string& dir, const ExportReport& r, const ExportOptions& o, const DetectionModelImpl& model)
 {
     writeFileAtomic(dir + "/input.bin", rawBytes(r.sampleInput));
     writeFileAtomic(dir + "/expected.bin", rawBytes(r.expectedOutput));
+    writeFileAtomic(dir + "/exact.bin", rawBytes(exactOutput(model, r, o)));
     JsonWriter w;
     w.beginObject();
     w.field("onnx", r.path).field("opset", o.opset).field("dynamic", o.dynamic).field("half", o.half);
+    // end2end: output rows [x1, y1, x2, y2, score, class] (B, k, 6) instead of (B, 4+nc, N).
+    w.field("end2end", r.metadata.count("end2end") && r.metadata.at("end2end") == "True");
     w.array("input_shape", r.sampleInput.sizes().vec()).array("output_shape", r.expectedOutput.sizes().vec());
     w.field("input", std::string("input.bin")).field("expected", std::string("expected.bin"));
+    w.field("exact", std::string("exact.bin"));
     w.field("dtype", std::string("float32")).endObject();
     writeFileAtomic(dir + "/check.json", w.str() + "\n");
 }
@@ -58,7 +75,7 @@ int runExport(int argc, char** argv)
 {
     const Args args("export", argc, argv,
                     {"model", "arch", "format", "imgsz", "opset", "out", "batch", "check-dump", "check-image", "device", "threads"},
-                    {"dynamic", "half"});
+                    {"dynamic", "half", "raw"});
     applyThreads(args);
     const std::string path = args.required("model");
     const std::string format = args.get("format", "onnx");
@@ -82,6 +99,7 @@ int runExport(int argc, char** argv)
     o.batch = args.getInt("batch", 1);
     o.dynamic = args.has("dynamic");
     o.half = args.has("half");
+    o.rawOutput = args.has("raw");
     o.sourcePath = m.format == "yaml" ? std::string() : path;
     checkExportOptions(o, m.model->spec());
     if (args.has("check-image"))
@@ -94,7 +112,7 @@ int runExport(int argc, char** argv)
     for (const auto& line : report.summary())
         std::cout << line << "\n";
     if (args.has("check-dump")) {
-        writeCheckDump(args.get("check-dump"), report, o);
+        writeCheckDump(args.get("check-dump"), report, o, *m.model);
         std::cout << "check data (input, libtorch output) in " << args.get("check-dump") << "\n";
     }
     return 0;

@@ -76,6 +76,12 @@ int runInfo(int argc, char** argv)
     std::printf("%s summary: %zu layers, %lld parameters, %lld gradients, %.1f GFLOPs @ %d%s\n", path.c_str(),
                 info.layers.size(), static_cast<long long>(info.params), static_cast<long long>(info.gradients),
                 info.gflops, imgsz, m.model->fused() ? " (fused)" : "");
+    const ArchSpec& spec = m.model->spec();
+    std::printf("family: %s, head: %s, reg_max %lld, Detect reads layers", spec.family().c_str(),
+                spec.endToEnd ? "end-to-end (one-to-one top-k, no NMS)" : "NMS", static_cast<long long>(spec.regMax));
+    for (const int f : spec.headInputs())
+        std::printf(" %d", f);
+    std::printf("\n");
     std::printf("strides:");
     for (const double s : info.strides)
         std::printf(" %g", s);
@@ -92,6 +98,8 @@ int runInfo(int argc, char** argv)
         w.field("model", path).field("format", m.format).field("params", info.params);
         w.field("gradients", info.gradients).field("gflops", info.gflops).field("imgsz", imgsz);
         w.field("fused", m.model->fused()).field("scale", m.model->spec().scale).field("nc", m.model->nc());
+        w.field("family", spec.family()).field("end2end", spec.endToEnd).field("reg_max", spec.regMax);
+        w.array("head_inputs", spec.headInputs());
         w.array("stride", info.strides).array("names", m.names);
         w.key("layers").beginArray();
         for (const auto& l : info.layers) {

@@ -53,7 +53,7 @@ const Command kCommands[] = {
      "       bench loader --data D.yaml [--imgsz 320] [--batch 16] [--workers 2] [--batches 50] [--json F]",
      runBench},
     {"export", "write an ONNX model (checked with onnx, shape inference and OpenCV DNN)",
-     "export --model M [--format onnx] [--imgsz 640 | --imgsz H W] [--batch 1] [--dynamic] [--opset 12] [--half] "
+     "export --model M [--format onnx] [--imgsz 640 | --imgsz H W] [--batch 1] [--dynamic] [--opset 12] [--half] [--raw] "
      "[--out F] [--check-image IMG] [--check-dump DIR]",
      runExport},
     {"convert", "convert a model (an Ultralytics .pt checkpoint, …) to a .safetensors weights file",
@@ -70,7 +70,7 @@ void printHelp()
     std::cout << "\nCommon options: --device cpu|cuda:N, --threads N (default: all cores)\n"
               << "Models (M): a .safetensors checkpoint, an Ultralytics .pt checkpoint (read without\n"
               << "Python), an Ultralytics .torchscript export, or an architecture .yaml (yolov8n.yaml …\n"
-              << "yolov8x.yaml are built in).\n"
+              << "yolov8x.yaml, yolo11n.yaml … yolo11x.yaml and yolo26n.yaml … yolo26x.yaml are built in).\n"
               << "Run `retort-cli <command> --help` for a command's options.\n";
 }
 

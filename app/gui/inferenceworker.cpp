@@ -86,8 +86,8 @@ Forward forward(Predictor& p, const torch::Tensor& input, const LetterboxInfo& i
     timer.start();
     Forward f;
     DetectionModel model = p.model();
-    const auto maps = model->forwardMaps(input, layers, &f.taps);
-    const auto dets = nonMaxSuppression(model->detectHead()->decode(maps), p.options().nms);
+    const auto output = model->forward(input, layers, &f.taps);
+    const auto dets = selectDetections(output, model->endToEnd(), p.options().nms);
     f.detections = p.postprocess(dets[0], info, name);
     f.ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
     return f;
@@ -241,8 +241,20 @@ widgets::ComparisonResult InferenceWorker::process(const Request& request)
 
     const bool both = teacher && student;
     const std::string name = QFileInfo(request.imagePath).fileName().toStdString();
-    const std::vector<int> teacherLayers = both ? std::vector<int>(m_teacherLayers.begin(), m_teacherLayers.end()) : std::vector<int>{};
-    const std::vector<int> studentLayers = both ? std::vector<int>(m_studentLayers.begin(), m_studentLayers.end()) : std::vector<int>{};
+    std::vector<int> teacherLayers;
+    std::vector<int> studentLayers;
+    if (both && m_teacherLayers.isEmpty()) {
+        // Default: the Detect inputs of each architecture (15/18/21 for YOLOv8, 16/19/22 for
+        // YOLO11 and YOLO26), paired level by level.
+        teacherLayers = teacher.predictor->model()->spec().headInputs();
+        studentLayers = student.predictor->model()->spec().headInputs();
+        const size_t n = std::min(teacherLayers.size(), studentLayers.size());
+        teacherLayers.resize(n);
+        studentLayers.resize(n);
+    } else if (both) {
+        teacherLayers.assign(m_teacherLayers.begin(), m_teacherLayers.end());
+        studentLayers.assign(m_studentLayers.begin(), m_studentLayers.end());
+    }
     Forward t, s;
     if (teacher) {
         t = forward(*teacher.predictor, input, info, teacherLayers, name);

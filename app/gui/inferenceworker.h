@@ -69,8 +69,9 @@ private:
     widgets::ComparisonResult process(const Request& request);
 
     std::unique_ptr<Models> m_models;
-    QList<int> m_teacherLayers{15, 18, 21};
-    QList<int> m_studentLayers{15, 18, 21};
+    /// Attention layers; empty: the layers feeding each model's Detect, level by level.
+    QList<int> m_teacherLayers;
+    QList<int> m_studentLayers;
     mutable QMutex m_mutex; // guards the four below
     std::optional<Request> m_pending;
     std::optional<Request> m_last; // the last image processed, re-run when the models change

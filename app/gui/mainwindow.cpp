@@ -6,6 +6,7 @@
 #include "runcontroller.h"
 #include "settings.h"
 
+#include "model/archspec.h"
 #include "train/experimentconfig.h"
 #include "train/runreader.h"
 #include "util/resources.h"
@@ -128,6 +129,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     // Docks.
     m_experiment = new widgets::ExperimentPanel(this);
+    {
+        QStringList archs;
+        for (const auto& name : builtinArchNames())
+            archs << QString::fromStdString(name);
+        m_experiment->setArchitectureSuggestions(archs);
+    }
     auto* expDock = new QDockWidget(tr("Experiment"), this);
     expDock->setObjectName(QStringLiteral("ExperimentDock"));
     expDock->setWidget(m_experiment);

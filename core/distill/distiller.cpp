@@ -98,12 +98,21 @@ int matchingLevel(const std::vector<torch::Tensor>& headMaps, int64_t h, int64_t
     return -1;
 }
 
+std::string joinInts(const std::vector<int>& v)
+{
+    std::string out;
+    for (const int i : v)
+        out += (out.empty() ? "" : "/") + std::to_string(i);
+    return out;
+}
+
 } // namespace
 
 DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl& teacher, DetectionModelImpl& student,
                              int epochs, uint64_t seed)
     : m_settings(settings), m_epochs(std::max(epochs, 1)), m_nc(student.nc()),
-      m_teacherNc(teacher.nc()), m_regMax(student.detectHead()->regMax()), m_strides(student.strides()), m_generator(at::detail::createCPUGenerator(seed))
+      m_teacherNc(teacher.nc()), m_regMax(student.detectHead()->regMax()),
+      m_teacherRegMax(teacher.detectHead()->regMax()), m_strides(student.strides()), m_generator(at::detail::createCPUGenerator(seed))
 {
     const auto& s = m_settings;
     std::vector<std::string> lines;
@@ -129,8 +138,15 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
         requireNonNegative(s.loc.weight, "distill.loc.weight");
         requirePositive(s.loc.temperature, "distill.loc.temperature");
         const auto& sched = m_schedules.emplace("loc", KdSchedule(s.loc.schedule, m_epochs, "distill.loc.schedule")).first->second;
-        lines.push_back("loc KD (DFL bins): weight " + num(s.loc.weight) + ", temperature " + num(s.loc.temperature) +
-                        ", " + sched.describe());
+        const int64_t tBins = teacher.detectHead()->regMax();
+        const int64_t sBins = student.detectHead()->regMax();
+        if (tBins == sBins && sBins > 1)
+            lines.push_back("loc KD (DFL bins): weight " + num(s.loc.weight) + ", temperature " + num(s.loc.temperature) +
+                            ", " + sched.describe());
+        else
+            lines.push_back("loc KD (decoded boxes: L1 + IoU on the teacher's confident anchors; teacher reg_max " +
+                            std::to_string(tBins) + ", student reg_max " + std::to_string(sBins) + "): weight " +
+                            num(s.loc.weight) + ", " + sched.describe());
     }
     if (s.ladOn)
         lines.push_back("label assignment by the teacher (lad): the task loss matches ground truth to anchors by the "
@@ -140,9 +156,6 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
         if (teacher.nc() != student.nc())
             throw InputError(key + ": the teacher has " + std::to_string(teacher.nc()) + " classes and the student " +
                              std::to_string(student.nc()) + "; logit, loc KD and lad need equal class counts");
-        if (teacher.detectHead()->regMax() != m_regMax)
-            throw InputError(key + ": the teacher's reg_max " + std::to_string(teacher.detectHead()->regMax()) +
-                             " differs from the student's " + std::to_string(m_regMax));
         if (teacher.strides() != student.strides())
             throw InputError(key + ": teacher and student head strides differ, so their anchors do not correspond");
     }
@@ -196,11 +209,23 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
 
     m_features = register_module("features", torch::nn::ModuleList());
     if (s.featureOn || s.relationOn) {
-        if (s.feature.layers.empty())
-            throw InputError("distill.feature.layers: expected at least one teacher_layer: student_layer pair");
+        std::vector<std::pair<int, int>> layers = s.feature.layers;
+        if (layers.empty()) {
+            // Default: the layers feeding each Detect, level by level, read from the architectures.
+            const auto tIn = teacher.spec().headInputs();
+            const auto sIn = student.spec().headInputs();
+            if (tIn.size() != sIn.size())
+                throw InputError("distill.feature.layers: the teacher's Detect reads " + std::to_string(tIn.size()) +
+                                 " levels and the student's " + std::to_string(sIn.size()) +
+                                 "; give the teacher_layer: student_layer pairs explicitly");
+            for (size_t i = 0; i < tIn.size(); ++i)
+                layers.emplace_back(tIn[i], sIn[i]);
+            lines.push_back("feature layers: the Detect inputs of each model (teacher " + joinInts(tIn) + ", student " +
+                            joinInts(sIn) + ")");
+        }
         std::set<int> seen;
         std::vector<int> tLayers, sLayers;
-        for (const auto& [t, st] : s.feature.layers) {
+        for (const auto& [t, st] : layers) {
             checkLayer(t, teacher, "teacher");
             checkLayer(st, student, "student");
             if (!seen.insert(st).second)
@@ -326,7 +351,7 @@ KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, c
         std::vector<torch::Tensor> tMaps;
         for (const auto& m : teacherMaps)
             tMaps.push_back(m.detach());
-        const FlatHeadOutput t = flattenHeadMaps(tMaps, m_nc, m_regMax);
+        const FlatHeadOutput t = flattenHeadMaps(tMaps, m_nc, m_teacherRegMax);
         if (t.scores.sizes() != task.predScores.sizes())
             throw Error("Distiller: teacher scores " + shapeText(t.scores) + " and student scores " +
                         shapeText(task.predScores) + " differ (same images and strides are required)");
@@ -340,7 +365,9 @@ KdOutput DistillerImpl::forward(const std::vector<torch::Tensor>& studentMaps, c
             add("kd_logit", l * (s.logit.weight * m_schedules.at("logit").factor(epochProgress)), true);
         }
         if (s.locOn) {
-            const auto l = locKd(task.predDistri, t.distri, teacherConf, m_regMax, s.loc.temperature);
+            const auto l = m_teacherRegMax == m_regMax && m_regMax > 1
+                               ? locKd(task.predDistri, t.distri, teacherConf, m_regMax, s.loc.temperature)
+                               : boxKd(task.predDistri, m_regMax, t.distri, m_teacherRegMax, task.anchorPoints, teacherConf);
             add("kd_loc", l * (s.loc.weight * m_schedules.at("loc").factor(epochProgress)), true);
         }
     }

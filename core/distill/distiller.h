@@ -76,7 +76,8 @@ private:
     int m_epochs;
     int64_t m_nc;
     int64_t m_teacherNc;
-    int64_t m_regMax;
+    int64_t m_regMax;        ///< the student's box bins
+    int64_t m_teacherRegMax; ///< the teacher's (loc KD by decoded boxes when they differ)
     std::vector<double> m_strides;                      // the student's head strides
     std::vector<std::pair<int, int>> m_pairs;           // teacher layer -> student layer
     std::vector<std::pair<int64_t, int64_t>> m_channels; // teacher, student channels per pair

@@ -42,6 +42,19 @@ torch::Tensor logitKdKl(const torch::Tensor& student, const torch::Tensor& teach
 torch::Tensor locKd(const torch::Tensor& student, const torch::Tensor& teacher, const torch::Tensor& weights,
                     int64_t regMax, double temperature);
 
+/// Localisation KD for heads whose box bins differ (a YOLO26 head's raw distances, reg_max 1,
+/// against DFL bins, or DFL heads of different reg_max): both decoded to ltrb distances (grid
+/// units, the expectation over the bins for DFL heads), then per anchor the mean L1 of the four
+/// distances plus 1 - IoU of the boxes around the anchor, weighted by `weights` (the teacher's
+/// confidence) and normalised by their sum.
+///
+///   auto l = boxKd(out.predDistri, 1, teacherDistri, 16, out.anchorPoints, teacherConf);
+torch::Tensor boxKd(const torch::Tensor& student, int64_t studentBins, const torch::Tensor& teacher, int64_t teacherBins,
+                    const torch::Tensor& anchorPoints, const torch::Tensor& weights);
+
+/// (B, N, 4 * bins) box outputs -> (B, N, 4) ltrb distances in grid units.
+torch::Tensor decodeDistances(const torch::Tensor& distri, int64_t bins);
+
 /// Feature MSE: mean over elements of (s − t)², shapes equal (adapt the student first).
 ///
 ///   auto l = featureMse(adapter(sFeat), tFeat);

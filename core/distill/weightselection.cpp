@@ -162,6 +162,10 @@ InheritReport inheritWeights(DetectionModelImpl& student, const DetectionModelIm
 {
     const auto& ss = student.spec();
     const auto& ts = teacher.spec();
+    if (ss.family() != "yolov8" || ts.family() != "yolov8")
+        throw InputError("weight selection: the teacher is " + ts.family() + " and the student " + ss.family() +
+                         "; it selects weights between two scales of YOLOv8 only (C3k2, C2PSA and the YOLO11/26 "
+                         "heads are not supported yet)");
     if (ss.layers.size() != ts.layers.size())
         throw InputError("weight selection: the teacher has " + std::to_string(ts.layers.size()) +
                          " layers, the student " + std::to_string(ss.layers.size()) +

@@ -89,4 +89,19 @@ std::vector<torch::Tensor> nonMaxSuppression(const torch::Tensor& prediction, co
     return out;
 }
 
+std::vector<torch::Tensor> selectDetections(const torch::Tensor& output, bool endToEnd, const NmsOptions& options)
+{
+    if (!endToEnd)
+        return nonMaxSuppression(output, options);
+    TORCH_CHECK(output.dim() == 3 && output.size(2) == 6, "selectDetections: an end-to-end output is (B, k, 6), got ",
+                output.sizes());
+    std::vector<torch::Tensor> out;
+    for (int64_t b = 0; b < output.size(0); ++b) {
+        const auto rows = output[b].to(torch::kCPU, torch::kFloat);
+        const auto kept = rows.index({rows.select(1, 4) > options.conf});
+        out.push_back(kept.narrow(0, 0, std::min<int64_t>(kept.size(0), options.maxDet)).contiguous());
+    }
+    return out;
+}
+
 } // namespace retort

@@ -24,6 +24,13 @@ struct NmsOptions
 ///   auto dets = nonMaxSuppression(model->forward(x), {});
 std::vector<torch::Tensor> nonMaxSuppression(const torch::Tensor& prediction, const NmsOptions& options);
 
+/// Detections from a model's eval output (DetectionModelImpl::forward): Ultralytics' NMS for
+/// (B, 4+nc, N); for an end-to-end model's (B, k, 6) rows, which are already one per object and
+/// sorted, the rows scoring above `conf`, at most `maxDet` (no NMS, as Ultralytics 8.4 does).
+///
+///   auto dets = selectDetections(model->forward(x), model->endToEnd(), {});
+std::vector<torch::Tensor> selectDetections(const torch::Tensor& output, bool endToEnd, const NmsOptions& options);
+
 /// Greedy NMS (torchvision semantics: drop a box whose IoU with a kept, higher-scoring box
 /// exceeds `iou`). boxes (n, 4) xyxy, scores (n). Returns kept indices by descending score.
 torch::Tensor nmsIndices(const torch::Tensor& boxes, const torch::Tensor& scores, double iou);

@@ -90,7 +90,7 @@ ImageDetections Predictor::predict(const cv::Mat& bgr, const std::string& name)
     m_timings.inferenceMs = msSince(t0);
 
     t0 = Clock::now();
-    const auto dets = nonMaxSuppression(output, m_options.nms);
+    const auto dets = selectDetections(output, m_model->endToEnd(), m_options.nms);
     auto result = postprocess(dets[0], info, name);
     m_timings.postprocessMs = msSince(t0);
     return result;

@@ -93,7 +93,7 @@ ValResult Validator::run(DetectionModelImpl& modelIn, const std::vector<ImageRec
         const auto out = model->forward(x);
         result.inferenceMs += msSince(t0);
         t0 = Clock::now();
-        const auto dets = nonMaxSuppression(out, nms);
+        const auto dets = selectDetections(out, model->endToEnd(), nms);
         for (size_t i = 0; i < batch.items.size(); ++i) {
             const ValImage& v = batch.items[i];
             auto d = dets[i].clone();

@@ -414,13 +414,24 @@ void checkArchAgainstWeights(const ArchSpec& spec, const PtCheckpoint& ck, const
         if (l.repeats > 1)
             throw InputError(origin + ": layer " + std::to_string(l.index) + " repeats a " + l.module + " " +
                              std::to_string(l.repeats) + " times, which Ultralytics detection models do not");
-        if (l.module == "Conv") {
+        if (l.module == "Conv" || l.module == "DWConv") {
             expect(p + "conv.weight", l.outChannels, l);
-        } else if (l.module == "C2f" || l.module == "SPPF") {
+        } else if (l.module == "C2f" || l.module == "C3k2" || l.module == "C2PSA" || l.module == "SPPF") {
             expect(p + "cv2.conv.weight", l.outChannels, l);
-            if (l.module == "C2f") {
-                expect(p + "m." + std::to_string(l.blockRepeats - 1) + ".cv1.conv.weight", l.outChannels / 2, l);
-                if (byName.count(p + "m." + std::to_string(l.blockRepeats) + ".cv1.conv.weight"))
+            if (l.module != "SPPF") {
+                // The last block must exist and no block after it (the block's own layout differs:
+                // Bottleneck, C3k, Bottleneck+PSABlock, PSABlock; its first weight name is enough).
+                const auto hasBlock = [&](int64_t b) {
+                    const std::string prefix = p + "m." + std::to_string(b) + ".";
+                    const auto it = byName.lower_bound(prefix);
+                    return it != byName.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+                };
+                if (l.module == "C2f")
+                    expect(p + "m." + std::to_string(l.blockRepeats - 1) + ".cv1.conv.weight", l.outChannels / 2, l);
+                else if (!hasBlock(l.blockRepeats - 1))
+                    throw InputError(origin + ": layer " + std::to_string(l.index) + " (" + l.module + ") declares " +
+                                     std::to_string(l.blockRepeats) + " blocks but the weights hold fewer");
+                if (hasBlock(l.blockRepeats))
                     throw InputError(origin + ": layer " + std::to_string(l.index) + " declares " +
                                      std::to_string(l.blockRepeats) + " bottlenecks but the weights hold more");
             }

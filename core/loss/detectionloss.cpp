@@ -9,6 +9,9 @@ namespace retort {
 DetectionLoss::DetectionLoss(int64_t nc, std::vector<double> strides, int64_t regMax, DetectionLossHyp hyp)
     : m_nc(nc), m_strides(std::move(strides)), m_regMax(regMax), m_hyp(hyp), m_assigner(nc, hyp.topk, hyp.alpha, hyp.beta)
 {
+    m_assigner.setTopk2(hyp.topk2);
+    if (hyp.smallGtRule && !m_strides.empty())
+        m_assigner.setSmallGtRule(m_strides[0], m_strides.size() > 1 ? 2 * m_strides[0] : m_strides[0]);
 }
 
 namespace {
@@ -84,11 +87,15 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
     const auto gtBboxes = gt.narrow(2, 1, 4);
     const auto maskGt = gtBboxes.sum(2, true).gt(0);
 
-    // DFL decode: softmax over bins, expectation with 0..reg_max-1.
+    // DFL decode: softmax over bins, expectation with 0..reg_max-1 (raw distances for reg_max 1).
     const auto proj = torch::arange(m_regMax, opts);
-    const auto decode = [&](const torch::Tensor& distri) {
-        return dist2bbox(distri.view({b, -1, 4, m_regMax}).softmax(3).matmul(proj), anchors.points, false, -1);
+    const auto decodeBins = [&](const torch::Tensor& distri, int64_t bins) {
+        if (bins == 1)
+            return dist2bbox(distri, anchors.points, false, -1);
+        const auto p = bins == m_regMax ? proj : torch::arange(bins, opts);
+        return dist2bbox(distri.view({b, -1, 4, bins}).softmax(3).matmul(p), anchors.points, false, -1);
     };
+    const auto decode = [&](const torch::Tensor& distri) { return decodeBins(distri, m_regMax); };
     const auto predBboxes = decode(predDistri); // grid units, xyxy
 
     torch::Tensor assignScores = predScores.detach();
@@ -97,13 +104,21 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
         if (assignMaps->size() != maps.size())
             throw std::invalid_argument("DetectionLoss: the assignment maps have " + std::to_string(assignMaps->size()) +
                                         " levels, the student's " + std::to_string(maps.size()));
-        for (size_t l = 0; l < maps.size(); ++l)
-            if ((*assignMaps)[l].sizes() != maps[l].sizes())
+        // The other head may have other DFL bins (a YOLOv8 teacher for a YOLO26 student): the
+        // class count and the grids must agree, the boxes are decoded with its own bins.
+        const int64_t otherChannels = (*assignMaps)[0].size(1);
+        const int64_t otherBins = (otherChannels - m_nc) / 4;
+        for (size_t l = 0; l < maps.size(); ++l) {
+            const auto& o = (*assignMaps)[l];
+            if (o.dim() != 4 || o.size(0) != maps[l].size(0) || o.size(1) != otherChannels || otherBins < 1 ||
+                (otherChannels - m_nc) % 4 != 0 || o.size(2) != maps[l].size(2) || o.size(3) != maps[l].size(3))
                 throw std::invalid_argument("DetectionLoss: assignment map " + std::to_string(l) + " is " +
-                                            shapeString((*assignMaps)[l]) + ", the student's " + shapeString(maps[l]));
-        const FlatHeadOutput other = flattenHeadMaps(*assignMaps, m_nc, m_regMax);
+                                            shapeString(o) + ", the student's " + shapeString(maps[l]) +
+                                            " (same classes and grid needed)");
+        }
+        const FlatHeadOutput other = flattenHeadMaps(*assignMaps, m_nc, otherBins);
         assignScores = other.scores.detach().to(predScores.dtype());
-        assignBboxes = decode(other.distri.detach().to(predDistri.dtype()));
+        assignBboxes = decodeBins(other.distri.detach().to(predDistri.dtype()), otherBins);
     }
     DetectionLossOutput out;
     out.assigned = m_assigner(assignScores.sigmoid(), assignBboxes * anchors.strides, anchors.points * anchors.strides,
@@ -122,8 +137,17 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
         const auto weight = targetScores.sum(-1).index({fg}).unsqueeze(-1);
         const auto iou = bboxIou(predBboxes.index({fg}), targetBboxes.index({fg}), false, true);
         lossBox = ((1.0 - iou) * weight).sum() / tss;
-        // bbox2dist then DFLoss: the target distance split between its two neighbouring bins.
         auto parts = targetBboxes.chunk(2, -1);
+        if (m_regMax == 1) {
+            // L1 on ltrb distances in pixels over the image size (not clamped).
+            const auto ltrb = torch::cat({anchors.points - parts[0], parts[1] - anchors.points}, -1);
+            const auto norm = torch::tensor({imgW, imgH, imgW, imgH}, opts);
+            const auto stride = anchors.strides.unsqueeze(0);
+            const auto t = (ltrb * stride / norm).index({fg});
+            const auto p = (predDistri * stride / norm).index({fg});
+            lossDfl = ((p - t).abs().mean(-1, true) * weight).sum() / tss;
+        } else {
+        // bbox2dist then DFLoss: the target distance split between its two neighbouring bins.
         const double maxDist = static_cast<double>(m_regMax - 1) - 0.01;
         auto ltrb = torch::cat({anchors.points - parts[0], parts[1] - anchors.points}, -1).clamp(0, maxDist);
         const auto target = ltrb.index({fg}); // (F, 4)
@@ -136,6 +160,7 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
         const auto ceL = F::cross_entropy(pd, tl.view(-1), F::CrossEntropyFuncOptions().reduction(torch::kNone)).view(tl.sizes());
         const auto ceR = F::cross_entropy(pd, tr.view(-1), F::CrossEntropyFuncOptions().reduction(torch::kNone)).view(tl.sizes());
         lossDfl = ((ceL * wl + ceR * wr).mean(-1, true) * weight).sum() / tss;
+        }
     }
     const auto box = lossBox * m_hyp.box;
     const auto cls = lossCls * m_hyp.cls;
@@ -148,6 +173,40 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
     out.predDistri = predDistri;
     out.targetScoresSum = tss;
     return out;
+}
+
+namespace {
+
+DetectionLossHyp branchHyp(DetectionLossHyp hyp, int64_t topk, int64_t topk2)
+{
+    hyp.topk = topk;
+    hyp.topk2 = topk2;
+    hyp.smallGtRule = true;
+    return hyp;
+}
+
+} // namespace
+
+EndToEndLoss::EndToEndLoss(int64_t nc, std::vector<double> strides, int64_t regMax, DetectionLossHyp hyp)
+    : m_oneToMany(nc, strides, regMax, branchHyp(hyp, 10, 0)), m_oneToOne(nc, strides, regMax, branchHyp(hyp, 7, 1))
+{
+}
+
+void EndToEndLoss::setEpoch(int epoch, int epochs)
+{
+    const double x = static_cast<double>(epoch) / std::max(epochs - 1, 1);
+    m_o2m = std::max(1.0 - x, 0.0) * (0.8 - 0.1) + 0.1;
+}
+
+DetectionLossOutput EndToEndLoss::operator()(const std::vector<torch::Tensor>& oneToMany,
+                                             const std::vector<torch::Tensor>& oneToOne, const DetectionTargets& targets,
+                                             const std::vector<torch::Tensor>* assignMaps) const
+{
+    DetectionLossOutput many = m_oneToMany(oneToMany, targets, assignMaps);
+    const DetectionLossOutput one = m_oneToOne(oneToOne, targets);
+    many.total = many.total * m_o2m + one.total * (1.0 - m_o2m);
+    many.items = one.items;
+    return many;
 }
 
 } // namespace retort

@@ -42,7 +42,17 @@ AssignResult TaskAlignedAssigner::operator()(const torch::Tensor& pdScores, cons
     const auto maskGt = maskGtIn.to(pdScores.dtype());
 
     // get_pos_mask
-    const auto maskInGts = candidatesInGts(ancPoints, gtBboxes).to(pdScores.dtype());
+    torch::Tensor candidateBoxes = gtBboxes;
+    if (m_smallBelow > 0) {
+        // Widen only the sides below the threshold, about the box centre; targets keep the box.
+        const auto xy1 = gtBboxes.narrow(-1, 0, 2);
+        const auto xy2 = gtBboxes.narrow(-1, 2, 2);
+        const auto centre = (xy1 + xy2) / 2;
+        auto wh = xy2 - xy1;
+        wh = torch::where((wh < m_smallBelow) & maskGtIn.to(torch::kBool), torch::full_like(wh, m_smallSize), wh);
+        candidateBoxes = torch::cat({centre - wh / 2, centre + wh / 2}, -1);
+    }
+    const auto maskInGts = candidatesInGts(ancPoints, candidateBoxes).to(pdScores.dtype());
     const auto metricMask = (maskInGts * maskGt).to(torch::kBool); // (B, M, N)
     auto overlaps = torch::zeros({bs, nMax, na}, pdBboxes.options());
     auto bboxScores = torch::zeros({bs, nMax, na}, pdScores.options());
@@ -76,6 +86,14 @@ AssignResult TaskAlignedAssigner::operator()(const torch::Tensor& pdScores, cons
         auto isMax = torch::zeros(maskPos.sizes(), maskPos.options());
         isMax.scatter_(1, maxIdx.unsqueeze(1), 1);
         maskPos = torch::where(multi, isMax, maskPos).to(torch::kFloat);
+        fg = maskPos.sum(-2);
+    }
+    if (m_topk2 > 0 && m_topk2 != m_topk) {
+        // One-to-one: each gt keeps its topk2 best remaining anchors by alignment metric.
+        const auto best = std::get<1>((alignMetric * maskPos).topk(m_topk2, -1, true));
+        auto keep = torch::zeros(maskPos.sizes(), maskPos.options());
+        keep.scatter_(-1, best, 1.0);
+        maskPos = maskPos * keep;
         fg = maskPos.sum(-2);
     }
     const auto targetGtIdx = maskPos.argmax(-2); // (B, N)

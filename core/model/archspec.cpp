@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <numeric>
 #include <regex>
 #include <set>
 
@@ -24,10 +25,10 @@ std::string where(const std::string& origin, const YAML::Node& node)
     return origin + ":" + std::to_string(node.Mark().line + 1);
 }
 
-/// Ultralytics' guess_model_scale: the letter after "yolov<digits>".
+/// Ultralytics' guess_model_scale: the letter after "yolov8", "yolo11", "yolo26" ….
 std::string scaleFromName(const std::string& name)
 {
-    static const std::regex re(R"(yolov\d+([nslmx]))");
+    static const std::regex re(R"(yolo(?:e-)?v?\d+([nslmx]))");
     std::smatch m;
     const std::string stem = std::filesystem::path(name).stem().string();
     if (std::regex_search(stem, m, re))
@@ -35,7 +36,24 @@ std::string scaleFromName(const std::string& name)
     return {};
 }
 
+bool asBool(const YAML::Node& n)
+{
+    const std::string v = n.as<std::string>();
+    if (v == "True" || v == "true")
+        return true;
+    if (v == "False" || v == "false")
+        return false;
+    return n.as<bool>();
+}
+
 } // namespace
+
+std::string ArchSpec::family() const
+{
+    if (endToEnd || regMax == 1)
+        return "yolo26";
+    return legacyHead ? "yolov8" : "yolo11";
+}
 
 std::vector<double> ArchSpec::strides() const
 {
@@ -63,6 +81,12 @@ ArchSpec parseArch(const std::string& yamlText, const std::string& origin, const
         spec.nc = ncOverride > 0 ? ncOverride : (root["nc"] ? root["nc"].as<int64_t>() : 80);
         if (spec.nc <= 0)
             throw InputError(origin + ": nc must be positive");
+        if (root["reg_max"])
+            spec.regMax = root["reg_max"].as<int64_t>();
+        if (spec.regMax < 1 || spec.regMax > 64)
+            throw InputError(where(origin, root["reg_max"]) + ": reg_max must be 1..64, got " + std::to_string(spec.regMax));
+        if (root["end2end"])
+            spec.endToEnd = asBool(root["end2end"]);
         std::string scale = scaleOverride;
         if (scale.empty() && root["scale"])
             scale = root["scale"].as<std::string>();
@@ -149,19 +173,69 @@ ArchSpec parseArch(const std::string& yamlText, const std::string& origin, const
                 if (l.kernel % 2 == 0)
                     throw InputError(at + ": Conv kernel must be odd, got " + std::to_string(l.kernel));
                 l.outStride = s1 * std::pow(l.stride, l.repeats);
+            } else if (module == "DWConv") {
+                if (args.size() < 1)
+                    throw InputError(at + ": DWConv needs [out_channels, kernel, stride]");
+                l.outChannels = channelsArg(args[0]);
+                l.kernel = args.size() > 1 ? args[1].as<int64_t>() : 1;
+                l.stride = args.size() > 2 ? args[2].as<int64_t>() : 1;
+                l.groups = std::gcd(c1, l.outChannels);
+                if (l.kernel % 2 == 0)
+                    throw InputError(at + ": DWConv kernel must be odd, got " + std::to_string(l.kernel));
+                l.outStride = s1 * std::pow(l.stride, l.repeats);
             } else if (module == "C2f") {
                 if (args.size() < 1)
                     throw InputError(at + ": C2f needs [out_channels, shortcut]");
                 l.outChannels = channelsArg(args[0]);
-                l.shortcut = args.size() > 1 && args[1].as<bool>();
+                l.shortcut = args.size() > 1 && asBool(args[1]);
+                l.blockRepeats = l.repeats;
+                l.repeats = 1;
+                l.outStride = s1;
+            } else if (module == "C3k2") {
+                if (args.size() < 1 || args.size() > 4)
+                    throw InputError(at + ": C3k2 needs [out_channels, c3k, e, attn] (1 to 4 values), got " +
+                                     std::to_string(args.size()));
+                l.outChannels = channelsArg(args[0]);
+                l.c3k = args.size() > 1 && asBool(args[1]);
+                l.expansion = args.size() > 2 ? args[2].as<double>() : 0.5;
+                l.attn = args.size() > 3 && asBool(args[3]);
+                if (!(l.expansion > 0 && l.expansion <= 1))
+                    throw InputError(at + ": C3k2 expansion e must be in (0, 1], got " + args[2].as<std::string>());
+                // Ultralytics' parse_model: C3k blocks for the larger scales, and any C3k2 makes
+                // Detect use the YOLO11 (non-legacy) class branch.
+                if (!scale.empty() && std::string("mlx").find(scale) != std::string::npos)
+                    l.c3k = true;
+                spec.legacyHead = false;
+                l.shortcut = true;
+                l.blockRepeats = l.repeats;
+                l.repeats = 1;
+                l.outStride = s1;
+            } else if (module == "C2PSA") {
+                if (args.size() < 1 || args.size() > 2)
+                    throw InputError(at + ": C2PSA needs [out_channels] or [out_channels, e]");
+                l.outChannels = channelsArg(args[0]);
+                l.expansion = args.size() > 1 ? args[1].as<double>() : 0.5;
+                if (l.outChannels != c1)
+                    throw InputError(at + ": C2PSA keeps its channels: input " + std::to_string(c1) + ", output " +
+                                     std::to_string(l.outChannels));
+                if (static_cast<int64_t>(c1 * l.expansion) < 64)
+                    throw InputError(at + ": C2PSA needs at least 64 hidden channels for one attention head, got " +
+                                     std::to_string(static_cast<int64_t>(c1 * l.expansion)));
                 l.blockRepeats = l.repeats;
                 l.repeats = 1;
                 l.outStride = s1;
             } else if (module == "SPPF") {
-                if (args.size() < 1)
-                    throw InputError(at + ": SPPF needs [out_channels, kernel]");
+                if (args.size() < 1 || args.size() > 4)
+                    throw InputError(at + ": SPPF needs [out_channels, kernel] or [out_channels, kernel, n, shortcut]");
                 l.outChannels = channelsArg(args[0]);
                 l.kernel = args.size() > 1 ? args[1].as<int64_t>() : 5;
+                l.pools = args.size() > 2 ? args[2].as<int64_t>() : 3;
+                l.shortcut = args.size() > 3 && asBool(args[3]);
+                if (l.kernel % 2 == 0 || l.kernel < 1 || l.pools < 1)
+                    throw InputError(at + ": SPPF needs an odd pool size and n >= 1");
+                // Ultralytics 8.4's SPPF (the form with n and shortcut, and every end-to-end
+                // model) has no SiLU after cv1; 8.3 and earlier, as YOLOv8/YOLO11 were trained, do.
+                l.cv1Act = !(args.size() > 2 || spec.endToEnd);
                 l.outStride = s1;
             } else if (module == "Upsample") {
                 if (args.size() < 3 || args[2].as<std::string>() != "nearest")
@@ -178,16 +252,19 @@ ArchSpec parseArch(const std::string& yamlText, const std::string& origin, const
             } else if (module == "Detect") {
                 if (i + 1 != rows.size())
                     throw InputError(at + ": Detect must be the last layer");
+                if (args.size() != 1)
+                    throw InputError(at + ": Detect takes [nc] (reg_max and end2end are top-level keys), got " +
+                                     std::to_string(args.size()) + " values");
                 for (const int f : l.from)
                     l.detectChannels.push_back(ch[static_cast<size_t>(f)]);
                 l.outChannels = 0;
                 l.outStride = s1;
             } else {
                 throw InputError(at + ": unknown module '" + row[2].as<std::string>() +
-                                 "' (supported: Conv, C2f, SPPF, nn.Upsample, Concat, Detect)");
+                                 "' (supported: Conv, DWConv, C2f, C3k2, C2PSA, SPPF, nn.Upsample, Concat, Detect)");
             }
-            if (l.repeats > 1 && module != "Conv")
-                throw InputError(at + ": repeats > 1 is only supported for Conv and C2f");
+            if (l.repeats > 1 && module != "Conv" && module != "DWConv")
+                throw InputError(at + ": repeats > 1 is only supported for Conv, DWConv, C2f, C3k2 and C2PSA");
             if (module != "Concat" && module != "Detect" && l.from.size() != 1)
                 throw InputError(at + ": " + module + " takes exactly one input");
             ch.push_back(l.outChannels);
@@ -202,18 +279,41 @@ ArchSpec parseArch(const std::string& yamlText, const std::string& origin, const
     return spec;
 }
 
+namespace {
+
+/// The shipped YAML for a built-in name ("yolo11s.yaml" -> "yolo11.yaml"), or empty.
+std::string builtinResource(const std::string& name)
+{
+    static const std::regex re(R"(^(yolov8|yolo11|yolo26)[nsmlx]?\.yaml$)");
+    std::smatch m;
+    if (!std::regex_match(name, m, re))
+        return {};
+    return m[1].str() + ".yaml";
+}
+
+} // namespace
+
 bool isBuiltinArch(const std::string& name)
 {
-    static const std::regex re(R"(^yolov8[nsmlx]?\.yaml$)");
-    return std::regex_match(name, re);
+    return !builtinResource(name).empty();
+}
+
+std::vector<std::string> builtinArchNames()
+{
+    std::vector<std::string> out;
+    for (const char* family : {"yolov8", "yolo11", "yolo26"})
+        for (const char* scale : {"n", "s", "m", "l", "x"})
+            out.push_back(std::string(family) + scale + ".yaml");
+    return out;
 }
 
 ArchSpec loadArch(const std::string& nameOrPath, int64_t nc)
 {
-    if (isBuiltinArch(nameOrPath) && !std::filesystem::exists(nameOrPath)) {
-        const auto text = embeddedResource("models/yolov8.yaml");
+    const std::string resource = builtinResource(nameOrPath);
+    if (!resource.empty() && !std::filesystem::exists(nameOrPath)) {
+        const auto text = embeddedResource("models/" + resource);
         if (!text)
-            throw Error("built-in architecture yolov8.yaml is missing from this build");
+            throw Error("built-in architecture " + resource + " is missing from this build");
         return parseArch(std::string(*text), nameOrPath, scaleFromName(nameOrPath), nc);
     }
     const std::string text = readFile(nameOrPath);

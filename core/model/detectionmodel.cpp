@@ -18,15 +18,16 @@ DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
         const auto one = [](auto module) {
             return [module](const std::vector<torch::Tensor>& in) mutable { return module->forward(in[0]); };
         };
-        if (l.module == "Conv") {
+        if (l.module == "Conv" || l.module == "DWConv") {
             if (l.repeats == 1) {
-                Conv m(ConvOptions(l.inChannels, l.outChannels, l.kernel, l.stride));
+                Conv m(ConvOptions(l.inChannels, l.outChannels, l.kernel, l.stride).groups(l.groups));
                 model->push_back(m);
                 m_run.push_back(one(m));
             } else {
                 torch::nn::Sequential seq;
                 for (int r = 0; r < l.repeats; ++r)
-                    seq->push_back(Conv(ConvOptions(r ? l.outChannels : l.inChannels, l.outChannels, l.kernel, l.stride)));
+                    seq->push_back(Conv(ConvOptions(r ? l.outChannels : l.inChannels, l.outChannels, l.kernel, l.stride)
+                                             .groups(r ? (l.module == "DWConv" ? l.outChannels : 1) : l.groups)));
                 model->push_back(seq);
                 m_run.push_back(one(seq));
             }
@@ -34,8 +35,16 @@ DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
             C2f m(l.inChannels, l.outChannels, l.blockRepeats, l.shortcut);
             model->push_back(m);
             m_run.push_back(one(m));
+        } else if (l.module == "C3k2") {
+            C3k2 m(l.inChannels, l.outChannels, l.blockRepeats, l.c3k, l.expansion, l.attn, l.shortcut);
+            model->push_back(m);
+            m_run.push_back(one(m));
+        } else if (l.module == "C2PSA") {
+            C2PSA m(l.inChannels, l.outChannels, l.blockRepeats, l.expansion);
+            model->push_back(m);
+            m_run.push_back(one(m));
         } else if (l.module == "SPPF") {
-            SPPF m(l.inChannels, l.outChannels, l.kernel);
+            SPPF m(l.inChannels, l.outChannels, l.kernel, l.pools, l.shortcut, l.cv1Act);
             model->push_back(m);
             m_run.push_back(one(m));
         } else if (l.module == "Upsample") {
@@ -47,7 +56,7 @@ DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
             model->push_back(torch::nn::Identity());
             m_run.push_back([](const std::vector<torch::Tensor>& in) { return torch::cat(in, 1); });
         } else if (l.module == "Detect") {
-            m_detect = Detect(spec.nc, l.detectChannels, spec.regMax);
+            m_detect = Detect(spec.nc, l.detectChannels, spec.regMax, spec.legacyHead, spec.endToEnd);
             model->push_back(m_detect);
             m_run.push_back(nullptr); // handled in forwardMaps
         }
@@ -56,7 +65,7 @@ DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
 }
 
 std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& images, const std::vector<int>& tapLayers,
-                                                           FeatureTaps* taps)
+                                                           FeatureTaps* taps, std::vector<torch::Tensor>* oneToOne)
 {
     std::vector<torch::Tensor> outputs(m_spec.layers.size());
     torch::Tensor x = images;
@@ -66,8 +75,13 @@ std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& 
         inputs.clear();
         for (const int f : l.from)
             inputs.push_back(f < 0 ? images : (f == l.index - 1 ? x : outputs[static_cast<size_t>(f)]));
-        if (l.module == "Detect")
+        if (l.module == "Detect") {
+            if (oneToOne) {
+                TORCH_CHECK(m_detect->endToEnd(), "forwardMaps: one-to-one maps asked of a model without that head");
+                *oneToOne = m_detect->forwardOneToOne(inputs);
+            }
             return m_detect->forward(inputs);
+        }
         x = m_run[i](inputs);
         if (m_keep[i])
             outputs[i] = x;
@@ -77,9 +91,14 @@ std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& 
     throw Error("model has no Detect layer");
 }
 
-torch::Tensor DetectionModelImpl::forward(const torch::Tensor& images)
+torch::Tensor DetectionModelImpl::forward(const torch::Tensor& images, const std::vector<int>& tapLayers,
+                                          FeatureTaps* taps)
 {
-    return m_detect->decode(forwardMaps(images));
+    if (!m_detect->endToEnd())
+        return m_detect->decode(forwardMaps(images, tapLayers, taps));
+    std::vector<torch::Tensor> oneToOne;
+    forwardMaps(images, tapLayers, taps, &oneToOne);
+    return DetectImpl::topK(m_detect->decode(oneToOne, /*xywh=*/false), kEndToEndMaxDet);
 }
 
 void DetectionModelImpl::fuse()

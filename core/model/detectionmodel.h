@@ -28,12 +28,22 @@ class DetectionModelImpl : public torch::nn::Module
 public:
     explicit DetectionModelImpl(const ArchSpec& spec);
 
-    /// Eval-style output: (B, 4+nc, N), xywh in input pixels, sigmoid scores.
-    torch::Tensor forward(const torch::Tensor& images);
-    /// Raw head maps (B, 4*reg_max+nc, H/s, W/s) per level; captures the outputs of
-    /// `tapLayers` into *taps when given.
+    /// Eval output as Ultralytics returns it: (B, 4+nc, N) with xywh boxes in input pixels and
+    /// sigmoid scores (for NMS), or for an end-to-end model (YOLO26) the (B, 300, 6) rows
+    /// [x1, y1, x2, y2, score, class] of its one-to-one head (no NMS; see endToEnd()).
+    /// Captures the outputs of `tapLayers` into *taps when given.
+    torch::Tensor forward(const torch::Tensor& images, const std::vector<int>& tapLayers = {},
+                          FeatureTaps* taps = nullptr);
+    /// Raw head maps (B, 4*reg_max+nc, H/s, W/s) per level of the (one-to-many) head; captures
+    /// the outputs of `tapLayers` into *taps when given, and for an end-to-end model the
+    /// one-to-one head's maps (on detached features) into *oneToOne when given.
     std::vector<torch::Tensor> forwardMaps(const torch::Tensor& images, const std::vector<int>& tapLayers = {},
-                                           FeatureTaps* taps = nullptr);
+                                           FeatureTaps* taps = nullptr, std::vector<torch::Tensor>* oneToOne = nullptr);
+
+    /// True for YOLO26-style models: forward() is (B, 300, 6), detections need no NMS.
+    bool endToEnd() const { return m_spec.endToEnd; }
+    /// Rows of the end-to-end output (Ultralytics' max_det default).
+    static constexpr int64_t kEndToEndMaxDet = 300;
 
     /// Folds every BatchNorm into its convolution (inference only).
     void fuse();

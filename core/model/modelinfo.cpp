@@ -28,7 +28,7 @@ int64_t countParameters(torch::nn::Module& module, bool trainableOnly)
     return n;
 }
 
-double modelGflops(DetectionModelImpl& model, int imgsz)
+double modelGflops(DetectionModelImpl& model, int imgsz, bool deployed)
 {
     const auto& spec = model.spec();
     double macs = 0;
@@ -40,16 +40,29 @@ double modelGflops(DetectionModelImpl& model, int imgsz)
     }
     auto detect = model.detectHead();
     const auto strides = detect->strides();
+    auto branches = detect->branches();
+    if (deployed && detect->endToEnd())
+        branches.erase(branches.begin(), branches.begin() + 2); // the one-to-many head
     double anchors = 0;
     for (size_t j = 0; j < strides.size(); ++j) {
         const double area = pixels / (strides[j] * strides[j]);
         anchors += area;
-        countOps(*detect->cv2[j], area, macs, bnElements);
-        countOps(*detect->cv3[j], area, macs, bnElements);
+        for (auto& branch : branches)
+            countOps(*branch[j], area, macs, bnElements);
     }
-    macs += static_cast<double>(detect->regMax()) * 4 * anchors; // DFL 1x1 conv
+    if (detect->regMax() > 1)
+        macs += static_cast<double>(detect->regMax()) * 4 * anchors; // DFL 1x1 conv
     // thop: affine BatchNorm costs 2 x 2 ops per element; Ultralytics reports 2 x thop's count.
     return 2.0 * (macs + 4.0 * bnElements) / 1e9;
+}
+
+int64_t deployedParameters(DetectionModelImpl& model)
+{
+    int64_t n = countParameters(model);
+    auto detect = model.detectHead();
+    if (detect->endToEnd())
+        n -= countParameters(*detect->cv2) + countParameters(*detect->cv3);
+    return n;
 }
 
 ModelInfo modelInfo(DetectionModelImpl& model, int imgsz)
@@ -66,7 +79,7 @@ ModelInfo modelInfo(DetectionModelImpl& model, int imgsz)
         LayerInfo li;
         li.index = l.index;
         li.from = l.from;
-        li.repeats = l.module == "C2f" ? static_cast<int>(l.blockRepeats) : l.repeats;
+        li.repeats = l.blockRepeats > 1 ? static_cast<int>(l.blockRepeats) : l.repeats;
         li.module = l.module;
         li.params = countParameters(*model.model[i]);
         li.outChannels = l.outChannels;

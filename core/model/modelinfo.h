@@ -34,8 +34,13 @@ struct ModelInfo
 ///   ModelInfo info = modelInfo(*model, 640);
 ModelInfo modelInfo(DetectionModelImpl& model, int imgsz = 640);
 
-/// GFLOPs for an imgsz x imgsz input (analytic, see ModelInfo).
-double modelGflops(DetectionModelImpl& model, int imgsz = 640);
+/// GFLOPs for an imgsz x imgsz input (analytic, see ModelInfo). `deployed`: without the
+/// one-to-many head of an end-to-end model, which Ultralytics' fuse() deletes for inference.
+double modelGflops(DetectionModelImpl& model, int imgsz = 640, bool deployed = false);
+
+/// Parameters of the inference model: all of them, less the one-to-many head of an end-to-end
+/// model (what Ultralytics' fused YOLO26 keeps; Retort keeps that head for training and export).
+int64_t deployedParameters(DetectionModelImpl& model);
 
 int64_t countParameters(torch::nn::Module& module, bool trainableOnly = false);
 

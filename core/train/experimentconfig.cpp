@@ -769,10 +769,12 @@ std::string experimentToYaml(const ExperimentConfig& c)
         }
         e << YAML::EndMap << YAML::Block;
     }
-    e << YAML::Key << "layers" << YAML::Value << YAML::Flow << YAML::BeginMap;
-    for (const auto& [tl, sl] : d.feature.layers)
-        e << YAML::Key << tl << YAML::Value << sl;
-    e << YAML::EndMap << YAML::Block;
+    if (!d.feature.layers.empty()) { // absent: the Detect inputs of each model
+        e << YAML::Key << "layers" << YAML::Value << YAML::Flow << YAML::BeginMap;
+        for (const auto& [tl, sl] : d.feature.layers)
+            e << YAML::Key << tl << YAML::Value << sl;
+        e << YAML::EndMap << YAML::Block;
+    }
     schedule(d.feature.schedule);
     e << YAML::EndMap;
     e << YAML::Key << "relation" << YAML::Value << YAML::BeginMap;

@@ -121,7 +121,9 @@ struct FeatureKdSettings
     /// Steps fitting the adapters/projectors/generators to the teacher (student frozen)
     /// before the first student step; 0 = none.
     int adapterWarmupSteps = 0;
-    std::vector<std::pair<int, int>> layers{{15, 15}, {18, 18}, {21, 21}}; ///< teacher -> student
+    /// teacher -> student layer pairs; empty (the default): the layers feeding each model's
+    /// Detect, level by level (15/18/21 for YOLOv8, 16/19/22 for YOLO11 and YOLO26).
+    std::vector<std::pair<int, int>> layers;
     ScheduleSettings schedule;
 
     /// The weight of the active type: its own `typeWeights` entry, else `weight`.

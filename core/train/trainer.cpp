@@ -27,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -163,6 +164,16 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 " (a resume restores its own weights)");
         }
 
+        // Feature layers left to their default: the Detect inputs of each model, written into
+        // the run's config (args.yaml, checkpoint metadata) so that the adapters can be paired
+        // with their layers later (the Attention tab).
+        if (cfg.distill.readsTeacher() && cfg.distill.feature.layers.empty()) {
+            const auto tIn = m_teacher->model->spec().headInputs();
+            const auto sIn = model->spec().headInputs();
+            for (size_t i = 0; i < std::min(tIn.size(), sIn.size()) && tIn.size() == sIn.size(); ++i)
+                m_config.distill.feature.layers.emplace_back(tIn[i], sIn[i]);
+        }
+
         Distiller distiller{nullptr};
         if (cfg.distill.readsTeacher()) {
             try {
@@ -200,6 +211,10 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         hyp.cls = t.cls;
         hyp.dfl = t.dfl;
         const DetectionLoss criterion(model->nc(), model->strides(), model->spec().regMax, hyp);
+        // YOLO26: the end-to-end loss over both heads (one-to-many share decaying per epoch).
+        std::optional<EndToEndLoss> endToEnd;
+        if (model->endToEnd())
+            endToEnd.emplace(model->nc(), model->strides(), model->spec().regMax, hyp);
         OptimizerGroups groups = buildOptimizer(*model, distiller ? distiller.ptr().get() : nullptr, t);
         LrSchedule schedule(t, nb);
         ModelEMA ema(*model, t.emaDecay, t.emaTau, device);
@@ -310,6 +325,8 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         };
 
         for (int epoch = progress.epoch; epoch < t.epochs && !stopped; ++epoch) {
+            if (endToEnd)
+                endToEnd->setEpoch(epoch, t.epochs);
             model->train();
             if (distiller)
                 distiller->train();
@@ -352,15 +369,18 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
                 const auto images = batch->images.to(device).to(torch::kFloat).div_(255.0);
                 DetectionTargets targets{batch->batchIdx.to(device), batch->cls.to(device), batch->bboxes.to(device)};
                 FeatureTaps sTaps;
-                const auto maps = model->forwardMaps(images, studentTaps, &sTaps);
+                std::vector<torch::Tensor> oneToOne;
+                const auto maps = model->forwardMaps(images, studentTaps, &sTaps, endToEnd ? &oneToOne : nullptr);
                 FeatureTaps tTaps;
                 std::vector<torch::Tensor> tMaps;
                 if (distiller) {
                     torch::NoGradGuard noGrad;
                     tMaps = m_teacher->model->forwardMaps(images, teacherTaps, &tTaps);
                 }
-                DetectionLossOutput lossOut =
-                    criterion(maps, targets, distiller && distiller->assignsByTeacher() ? &tMaps : nullptr);
+                const std::vector<torch::Tensor>* assignMaps =
+                    distiller && distiller->assignsByTeacher() ? &tMaps : nullptr;
+                DetectionLossOutput lossOut = endToEnd ? (*endToEnd)(maps, oneToOne, targets, assignMaps)
+                                                       : criterion(maps, targets, assignMaps);
                 torch::Tensor total = lossOut.total;
                 LossMap values;
                 const auto items = lossOut.items.to(torch::kCPU);

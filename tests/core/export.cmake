@@ -7,6 +7,8 @@ if(RETORT_NODE)
   add_test(NAME ort_check COMMAND ${RETORT_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/onnx/ort_check.mjs
     --cli $<TARGET_FILE:retort-cli>
     --weights ${RETORT_SHARED_DATA}/weights/yolov8n.safetensors
+    --yolo11 ${RETORT_SHARED_DATA}/weights/yolo11n_rand.safetensors
+    --yolo26 ${RETORT_SHARED_DATA}/weights/yolo26n_rand.safetensors
     --image ${RETORT_SHARED_DATA}/images/bus.jpg
     --work ${PROJECT_BINARY_DIR}/onnx-check
     --modules ${PROJECT_BINARY_DIR}/onnx-node)

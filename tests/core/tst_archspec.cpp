@@ -29,23 +29,34 @@ private slots:
 
 void TestArchSpec::paramsAndFlopsMatchUltralytics_data()
 {
+    QTest::addColumn<QString>("family");
     QTest::addColumn<QString>("scale");
-    for (const char* s : {"n", "s", "m", "l", "x"})
-        QTest::newRow(s) << QString(s);
+    QTest::addColumn<QString>("reference");
+    const std::pair<const char*, const char*> families[] = {
+        {"yolov8", "reference/params/params.json"},
+        {"yolo11", "reference/yolo11/params.json"},
+        {"yolo26", "reference/yolo26/params.json"},
+    };
+    for (const auto& [family, reference] : families)
+        for (const char* s : {"n", "s", "m", "l", "x"})
+            QTest::newRow(qPrintable(QString(family) + s)) << QString(family) << QString(s) << QString(reference);
 }
 
 void TestArchSpec::paramsAndFlopsMatchUltralytics()
 {
     RETORT_REQUIRE_SHARED_DATA();
+    QFETCH(QString, family);
     QFETCH(QString, scale);
-    const std::string name = "yolov8" + scale.toStdString();
-    std::ifstream in(test::sharedPath("reference/params/params.json"));
+    QFETCH(QString, reference);
+    const std::string name = (family + scale).toStdString();
+    std::ifstream in(test::sharedPath(reference.toStdString()));
     std::stringstream ss;
     ss << in.rdbuf();
-    const YAML::Node ref = parseJson(ss.str(), "params.json")["from_yaml"][name];
+    const YAML::Node ref = parseJson(ss.str(), reference.toStdString())["from_yaml"][name];
     QVERIFY(ref.IsMap());
 
     DetectionModel model(loadArch(name + ".yaml"));
+    QCOMPARE(QString::fromStdString(model->spec().family()), family);
     ModelInfo info = modelInfo(*model, 640);
     QCOMPARE(info.params, ref["params"].as<int64_t>());
     QCOMPARE(info.gradients, ref["gradients"].as<int64_t>());
@@ -55,10 +66,12 @@ void TestArchSpec::paramsAndFlopsMatchUltralytics()
     QVERIFY(std::abs(modelGflops(*model, 320) - g320) / g320 < 0.01);
     QCOMPARE(info.strides, (std::vector<double>{8, 16, 32}));
 
+    // Ultralytics' fuse() folds BN and, for an end-to-end model, deletes the one-to-many head.
     model->fuse();
     const double fusedRef = ref["fused_GFLOPs_640"].as<double>();
-    QCOMPARE(countParameters(*model), ref["fused_params"].as<int64_t>());
-    QVERIFY(std::abs(modelGflops(*model, 640) - fusedRef) / fusedRef < 0.01);
+    QCOMPARE(deployedParameters(*model), ref["fused_params"].as<int64_t>());
+    const double fusedGflops = modelGflops(*model, 640, /*deployed=*/true);
+    QVERIFY2(std::abs(fusedGflops - fusedRef) / fusedRef < 0.01, qPrintable(QString("%1 vs %2").arg(fusedGflops).arg(fusedRef)));
 }
 
 void TestArchSpec::namesFollowUltralytics()
@@ -131,6 +144,18 @@ void TestArchSpec::badYaml_data()
                                   "head:\n  - [[0], 1, Detect, [nc]]\n"
                                << "scale 'q' not in scales";
     QTest::newRow("malformed") << "nc: [1\n" << "m.yaml:";
+    QTest::newRow("C3k2 args") << "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n  - [-1, 2, C3k2, [32, False, 0.25, True, 9]]\n"
+                                  "head:\n  - [[1], 1, Detect, [nc]]\n"
+                               << "m.yaml:4: C3k2 needs [out_channels, c3k, e, attn] (1 to 4 values), got 5";
+    QTest::newRow("C2PSA width") << "nc: 2\nbackbone:\n  - [-1, 1, Conv, [128, 3, 2]]\n  - [-1, 1, C2PSA, [256]]\n"
+                                    "head:\n  - [[1], 1, Detect, [nc]]\n"
+                                 << "m.yaml:4: C2PSA keeps its channels: input 128, output 256";
+    QTest::newRow("Detect args") << "nc: 2\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n"
+                                    "head:\n  - [[0], 1, Detect, [nc, 16, True]]\n"
+                                 << "m.yaml:5: Detect takes [nc] (reg_max and end2end are top-level keys)";
+    QTest::newRow("reg_max") << "nc: 2\nreg_max: 0\nbackbone:\n  - [-1, 1, Conv, [16, 3, 2]]\n"
+                                "head:\n  - [[0], 1, Detect, [nc]]\n"
+                             << "m.yaml:2: reg_max must be 1..64, got 0";
 }
 
 void TestArchSpec::badYaml()

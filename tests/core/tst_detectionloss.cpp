@@ -222,6 +222,18 @@ void TestDetectionLoss::assignMapsMustMatch()
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, loss(maps, none, &smaller));
     const auto same = loss(maps, none, &maps);
     QCOMPARE(same.items[1].item<float>(), loss(maps, none).items[1].item<float>());
+    // Another head with other box bins (a YOLO26 teacher's raw distances for a DFL student) is
+    // decoded with its own bins; a channel count that is no whole number of bins is refused.
+    std::vector<torch::Tensor> rawBoxes, odd;
+    for (const int s : {8, 4, 2}) {
+        rawBoxes.push_back(torch::rand({2, 4 + 3, s, s}) * 3);
+        odd.push_back(torch::randn({2, 5 + 3, s, s}));
+    }
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, loss(maps, none, &odd));
+    DetectionTargets one{torch::zeros({1}), torch::zeros({1, 1}), torch::tensor({{0.5f, 0.5f, 0.5f, 0.5f}})};
+    const auto cross = loss(maps, one, &rawBoxes);
+    QVERIFY(std::isfinite(cross.total.item<double>()));
+    QVERIFY(cross.assigned.fgMask.any().item<bool>());
 }
 
 QTEST_APPLESS_MAIN(TestDetectionLoss)

@@ -99,6 +99,8 @@ private slots:
     void badSettings_data();
     void badSettings();
     void ladAssignsByTheTeacher();
+    void acrossFamilies_data();
+    void acrossFamilies();
 
 private:
     DetectionTargets targets() const;
@@ -534,6 +536,68 @@ void TestDistiller::ladAssignsByTheTeacher()
     QVERIFY(torch::equal(byTeacher.assigned.fgMask, teacherOwn.assigned.fgMask));
     QVERIFY(torch::allclose(byTeacher.assigned.targetScores, teacherOwn.assigned.targetScores));
     QVERIFY(!torch::allclose(byTeacher.assigned.targetScores, own.assigned.targetScores));
+}
+
+void TestDistiller::acrossFamilies_data()
+{
+    QTest::addColumn<QString>("teacher");
+    QTest::addColumn<QString>("student");
+    QTest::addColumn<QString>("loc");
+    QTest::newRow("yolov8s -> yolo11n") << "yolov8s" << "yolo11n" << "DFL bins";
+    QTest::newRow("yolo11s -> yolo26n") << "yolo11s" << "yolo26n" << "decoded boxes";
+    QTest::newRow("yolo26s -> yolov8n") << "yolo26s" << "yolov8n" << "decoded boxes";
+}
+
+void TestDistiller::acrossFamilies()
+{
+    // Any teacher with any student of the three families: taps default to each model's Detect
+    // inputs (read from the architecture), adapters are sized from the shapes, the loc term
+    // falls back to decoded boxes when the box bins differ; every term finite and non-zero,
+    // gradients in the student and the adapters only.
+    QFETCH(QString, teacher);
+    QFETCH(QString, student);
+    QFETCH(QString, loc);
+    torch::manual_seed(1);
+    DetectionModel t(loadArch(teacher.toStdString() + ".yaml", kNc));
+    DetectionModel s(loadArch(student.toStdString() + ".yaml", kNc));
+    t->eval();
+    s->train();
+    Distiller distiller(settingsFor("logit+loc+cwd+sample"), *t, *s, 3, 7);
+    QCOMPARE(distiller->teacherLayers(), t->spec().headInputs());
+    QCOMPARE(distiller->studentLayers(), s->spec().headInputs());
+    QString described;
+    for (const auto& line : distiller->describe())
+        described += QString::fromStdString(line) + "\n";
+    QVERIFY2(described.contains("loc KD (" + loc), qPrintable(described));
+
+    const auto targets = this->targets();
+    FeatureTaps sTaps, tTaps;
+    std::vector<torch::Tensor> oneToOne;
+    const auto maps = s->forwardMaps(m_images, distiller->studentLayers(), &sTaps, s->endToEnd() ? &oneToOne : nullptr);
+    const DetectionLossOutput task = s->endToEnd()
+                                         ? EndToEndLoss(kNc, s->strides(), s->detectHead()->regMax())(maps, oneToOne, targets)
+                                         : DetectionLoss(kNc, s->strides(), s->detectHead()->regMax())(maps, targets);
+    std::vector<torch::Tensor> tMaps;
+    {
+        torch::NoGradGuard noGrad;
+        tMaps = t->forwardMaps(m_images, distiller->teacherLayers(), &tTaps);
+    }
+    const KdOutput kd = distiller->forward(maps, sTaps, tMaps, tTaps, task, 1.5, &targets);
+    for (const char* key : {"kd_logit", "kd_loc", "kd_feat", "kd_relation"}) {
+        QVERIFY2(kd.components.count(key), key);
+        const double v = kd.components.at(key);
+        QVERIFY2(std::isfinite(v) && v > 0, qPrintable(QString("%1 = %2").arg(key).arg(v)));
+    }
+    (task.total + kd.total * static_cast<double>(kBatch)).backward();
+    QVERIFY(gradAbsSum(*s) > 0);
+    QCOMPARE(gradAbsSum(*t), 0.0);
+    int adapters = 0;
+    for (const auto& m : distiller->modules(false))
+        if (auto* fd = dynamic_cast<FeatureDistillerImpl*>(m.get()); fd && fd->hasAdapter()) {
+            ++adapters;
+            QVERIFY(fd->adapter->weight.grad().defined() && fd->adapter->weight.grad().abs().sum().item<double>() > 0);
+        }
+    QVERIFY(adapters > 0);
 }
 
 QTEST_APPLESS_MAIN(TestDistiller)
