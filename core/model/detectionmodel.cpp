@@ -64,8 +64,8 @@ DetectionModelImpl::DetectionModelImpl(const ArchSpec& spec) : m_spec(spec)
     m_detect->setStrides(spec.strides(), /*initBiases=*/true);
 }
 
-std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& images, const std::vector<int>& tapLayers,
-                                                           FeatureTaps* taps, std::vector<torch::Tensor>* oneToOne)
+std::vector<torch::Tensor> DetectionModelImpl::runToHead(const torch::Tensor& images, const std::vector<int>& tapLayers,
+                                                          FeatureTaps* taps)
 {
     std::vector<torch::Tensor> outputs(m_spec.layers.size());
     torch::Tensor x = images;
@@ -75,13 +75,8 @@ std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& 
         inputs.clear();
         for (const int f : l.from)
             inputs.push_back(f < 0 ? images : (f == l.index - 1 ? x : outputs[static_cast<size_t>(f)]));
-        if (l.module == "Detect") {
-            if (oneToOne) {
-                TORCH_CHECK(m_detect->endToEnd(), "forwardMaps: one-to-one maps asked of a model without that head");
-                *oneToOne = m_detect->forwardOneToOne(inputs);
-            }
-            return m_detect->forward(inputs);
-        }
+        if (l.module == "Detect")
+            return inputs;
         x = m_run[i](inputs);
         if (m_keep[i])
             outputs[i] = x;
@@ -91,13 +86,24 @@ std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& 
     throw Error("model has no Detect layer");
 }
 
+std::vector<torch::Tensor> DetectionModelImpl::forwardMaps(const torch::Tensor& images, const std::vector<int>& tapLayers,
+                                                           FeatureTaps* taps, std::vector<torch::Tensor>* oneToOne)
+{
+    const auto inputs = runToHead(images, tapLayers, taps);
+    if (oneToOne) {
+        TORCH_CHECK(m_detect->endToEnd(), "forwardMaps: one-to-one maps asked of a model without that head");
+        *oneToOne = m_detect->forwardOneToOne(inputs);
+    }
+    return m_detect->forward(inputs);
+}
+
 torch::Tensor DetectionModelImpl::forward(const torch::Tensor& images, const std::vector<int>& tapLayers,
                                           FeatureTaps* taps)
 {
     if (!m_detect->endToEnd())
         return m_detect->decode(forwardMaps(images, tapLayers, taps));
-    std::vector<torch::Tensor> oneToOne;
-    forwardMaps(images, tapLayers, taps, &oneToOne);
+    // Inference needs the one-to-one head only (Ultralytics' fused model drops the other).
+    const auto oneToOne = m_detect->forwardOneToOne(runToHead(images, tapLayers, taps));
     return DetectImpl::topK(m_detect->decode(oneToOne, /*xywh=*/false), kEndToEndMaxDet);
 }
 

@@ -64,6 +64,10 @@ public:
     torch::nn::ModuleList model{nullptr};
 
 private:
+    /// Runs every layer before Detect; returns Detect's inputs.
+    std::vector<torch::Tensor> runToHead(const torch::Tensor& images, const std::vector<int>& tapLayers,
+                                          FeatureTaps* taps);
+
     ArchSpec m_spec;
     std::vector<std::function<torch::Tensor(const std::vector<torch::Tensor>&)>> m_run;
     std::vector<bool> m_keep; // output needed by a later layer

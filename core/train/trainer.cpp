@@ -217,7 +217,8 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
             endToEnd.emplace(model->nc(), model->strides(), model->spec().regMax, hyp);
         OptimizerGroups groups = buildOptimizer(*model, distiller ? distiller.ptr().get() : nullptr, t);
         LrSchedule schedule(t, nb);
-        ModelEMA ema(*model, t.emaDecay, t.emaTau, device);
+        // ema: false keeps no average: decay 0 makes the "EMA" the model itself after every step.
+        ModelEMA ema(*model, t.ema ? t.emaDecay : 0.0, t.emaTau, device);
         std::vector<std::string> lossNames{"box", "cls", "dfl"};
         if (distiller)
             for (const auto& n : distiller->lossNames())

@@ -150,6 +150,7 @@ private slots:
     void stopDuringValidationDiscardsIt();
     void midAccumulationStopIsBitExact();
     void trainerHoldsRunLock();
+    void yolo26TrainsEndToEnd();
 
 private:
     std::string m_data;
@@ -360,6 +361,40 @@ void TestTrainer::trainerHoldsRunLock()
     QVERIFY(probe.probed);
     QVERIFY2(probe.message.find("pid " + std::to_string(::getpid())) != std::string::npos, probe.message.c_str());
     RunLock after(cfg.runDir()); // released when the run ends
+}
+
+void TestTrainer::yolo26TrainsEndToEnd()
+{
+    // A YOLO26 student through the whole Trainer: both heads trained by the end-to-end loss,
+    // validation on the NMS-free output, checkpoints that load back as an end-to-end model;
+    // `ema: false` leaves the saved model equal to the trained one.
+    const std::string yaml = "name: tiny26\nproject: " + m_root + "\ndata: " + m_data +
+                             "\nstudent: {arch: yolo26n.yaml}\n"
+                             "train: {epochs: 2, imgsz: 96, batch: 8, warmup_epochs: 1, close_mosaic: 1, seed: 3, "
+                             "workers: 2, val_batch: 16, ema: false}\n";
+    const ExperimentConfig cfg = armConfig(parseExperiment(yaml, "tiny26.yaml", m_root), "baseline");
+    const RunSummary done = Trainer(cfg).run(nullptr, nullptr);
+    QVERIFY(!done.stopped);
+    const std::string csv = readFile(cfg.runDir() + "/results.csv");
+    QVERIFY2(csv.find("train/dfl_loss") != std::string::npos, csv.c_str());
+    auto loaded = loadModel(cfg.runDir() + "/weights/last.safetensors");
+    QVERIFY(loaded.model->endToEnd());
+    QCOMPARE(loaded.model->nc(), int64_t(3));
+    loaded.model->eval();
+    torch::NoGradGuard g;
+    QCOMPARE(loaded.model->forward(torch::rand({1, 3, 96, 96})).sizes().vec(), (std::vector<int64_t>{1, 12 * 12 + 6 * 6 + 3 * 3, 6})); // k = min(300, anchors)
+    const auto state = readSafetensors(cfg.runDir() + "/weights/last.state");
+    int compared = 0;
+    for (const auto& [k, v] : state.tensors) {
+        // Parameters only: BN statistics move with every forward, the average only at optimizer steps.
+        if (k.rfind("model/", 0) != 0 || !v.is_floating_point() || k.find("running_") != std::string::npos)
+            continue;
+        const auto e = state.get("ema/" + k.substr(6));
+        QVERIFY2(e.defined(), k.c_str());
+        QVERIFY2(torch::equal(e, v), qPrintable(QString::fromStdString("ema differs from the model with ema: false: " + k)));
+        ++compared;
+    }
+    QVERIFY(compared > 100);
 }
 
 QTEST_APPLESS_MAIN(TestTrainer)
