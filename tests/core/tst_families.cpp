@@ -7,6 +7,7 @@
 #include "loss/detectionloss.h"
 #include "model/detectionmodel.h"
 #include "util/atomicfile.h"
+#include "util/error.h"
 #include "util/json.h"
 
 #include "testdata.h"
@@ -77,6 +78,7 @@ private slots:
     void yolo11Loss();
     void yolo26Loss_data();
     void yolo26Loss();
+    void otherFamilysWeightsRefused();
 };
 
 namespace {
@@ -343,6 +345,23 @@ void TestFamilies::yolo26Loss()
     QVERIFY(std::abs(loss.oneToManyGain() - 0.1) < 1e-12);
     loss.setEpoch(49, 100);
     QVERIFY(std::abs(loss.oneToManyGain() - ((1 - 49.0 / 99) * 0.7 + 0.1)) < 1e-12);
+}
+
+void TestFamilies::otherFamilysWeightsRefused()
+{
+    // YOLO11 weights into a YOLOv8 or YOLO26 model: one InputError naming the file and a key.
+    RETORT_REQUIRE_SHARED_DATA();
+    const auto st = readSafetensors(test::sharedPath("weights/yolo11n_rand.safetensors"));
+    for (const char* arch : {"yolov8n.yaml", "yolo26n.yaml"}) {
+        DetectionModel other(loadArch(arch));
+        try {
+            loadStateDict(*other, st.tensors, "yolo11n_rand.safetensors");
+            QFAIL(qPrintable(QString("%1 took yolo11n weights").arg(arch)));
+        } catch (const InputError& e) {
+            const QString what = e.what();
+            QVERIFY2(what.startsWith("yolo11n_rand.safetensors") && what.contains("model."), e.what());
+        }
+    }
 }
 
 QTEST_APPLESS_MAIN(TestFamilies)
