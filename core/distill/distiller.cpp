@@ -108,6 +108,20 @@ std::string joinInts(const std::vector<int>& v)
 
 } // namespace
 
+std::vector<std::pair<int, int>> detectInputPairs(const DetectionModelImpl& teacher, const DetectionModelImpl& student)
+{
+    const auto tIn = teacher.spec().headInputs();
+    const auto sIn = student.spec().headInputs();
+    if (tIn.size() != sIn.size())
+        throw InputError("distill.feature.layers: the teacher's Detect reads " + std::to_string(tIn.size()) +
+                         " levels and the student's " + std::to_string(sIn.size()) +
+                         "; give the teacher_layer: student_layer pairs explicitly");
+    std::vector<std::pair<int, int>> pairs;
+    for (size_t i = 0; i < tIn.size(); ++i)
+        pairs.emplace_back(tIn[i], sIn[i]);
+    return pairs;
+}
+
 DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl& teacher, DetectionModelImpl& student,
                              int epochs, uint64_t seed)
     : m_settings(settings), m_epochs(std::max(epochs, 1)), m_nc(student.nc()),
@@ -211,17 +225,10 @@ DistillerImpl::DistillerImpl(const DistillSettings& settings, DetectionModelImpl
     if (s.featureOn || s.relationOn) {
         std::vector<std::pair<int, int>> layers = s.feature.layers;
         if (layers.empty()) {
-            // Default: the layers feeding each Detect, level by level, read from the architectures.
-            const auto tIn = teacher.spec().headInputs();
-            const auto sIn = student.spec().headInputs();
-            if (tIn.size() != sIn.size())
-                throw InputError("distill.feature.layers: the teacher's Detect reads " + std::to_string(tIn.size()) +
-                                 " levels and the student's " + std::to_string(sIn.size()) +
-                                 "; give the teacher_layer: student_layer pairs explicitly");
-            for (size_t i = 0; i < tIn.size(); ++i)
-                layers.emplace_back(tIn[i], sIn[i]);
-            lines.push_back("feature layers: the Detect inputs of each model (teacher " + joinInts(tIn) + ", student " +
-                            joinInts(sIn) + ")");
+            layers = detectInputPairs(teacher, student);
+            lines.push_back("feature layers: the Detect inputs of each model (teacher " +
+                            joinInts(teacher.spec().headInputs()) + ", student " +
+                            joinInts(student.spec().headInputs()) + ")");
         }
         std::set<int> seen;
         std::vector<int> tLayers, sLayers;

@@ -23,6 +23,11 @@ struct KdOutput
     LossMap components;
 };
 
+/// The default feature-KD layer pairs: the layers feeding each model's Detect, level by level
+/// (15/18/21 for YOLOv8, 16/19/22 for YOLO11 and YOLO26). Throws InputError (key
+/// distill.feature.layers) when the two heads read different numbers of levels.
+std::vector<std::pair<int, int>> detectInputPairs(const DetectionModelImpl& teacher, const DetectionModelImpl& student);
+
 /// Teacher/student pairing and every enabled KD term of an arm. Owns the trainable parts
 /// (1x1 adapters, MGD generators, score_l2 projectors, FGD GcBlocks) so that they are
 /// optimised with the student, saved in the training state, and never exported with the student.

@@ -1,6 +1,7 @@
 #include "distill/kdlosses.h"
 
 #include "loss/bboxiou.h"
+#include "model/detect.h"
 
 #include <algorithm>
 #include <cmath>
@@ -87,20 +88,11 @@ torch::Tensor locKd(const torch::Tensor& student, const torch::Tensor& teacher, 
     return (perAnchor * w).sum() / w.sum().clamp_min(1e-9);
 }
 
-torch::Tensor decodeDistances(const torch::Tensor& distri, int64_t bins)
-{
-    if (bins == 1)
-        return distri;
-    const int64_t b = distri.size(0);
-    const auto p = distri.reshape({b, -1, 4, bins}).softmax(-1);
-    return p.matmul(torch::arange(bins, distri.options().requires_grad(false)));
-}
-
 torch::Tensor boxKd(const torch::Tensor& student, int64_t studentBins, const torch::Tensor& teacher, int64_t teacherBins,
                     const torch::Tensor& anchorPoints, const torch::Tensor& weights)
 {
-    const auto s = decodeDistances(student, studentBins);
-    const auto t = decodeDistances(teacher.detach(), teacherBins).to(s.dtype());
+    const auto s = binDistances(student, studentBins);
+    const auto t = binDistances(teacher.detach(), teacherBins).to(s.dtype());
     const auto l1 = (s - t).abs().mean(-1); // (B, N)
     const auto box = [&](const torch::Tensor& d) {
         const auto parts = d.chunk(2, -1);

@@ -52,9 +52,6 @@ torch::Tensor locKd(const torch::Tensor& student, const torch::Tensor& teacher, 
 torch::Tensor boxKd(const torch::Tensor& student, int64_t studentBins, const torch::Tensor& teacher, int64_t teacherBins,
                     const torch::Tensor& anchorPoints, const torch::Tensor& weights);
 
-/// (B, N, 4 * bins) box outputs -> (B, N, 4) ltrb distances in grid units.
-torch::Tensor decodeDistances(const torch::Tensor& distri, int64_t bins);
-
 /// Feature MSE: mean over elements of (s − t)², shapes equal (adapt the student first).
 ///
 ///   auto l = featureMse(adapter(sFeat), tFeat);

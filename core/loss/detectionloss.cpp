@@ -88,12 +88,8 @@ DetectionLossOutput DetectionLoss::operator()(const std::vector<torch::Tensor>& 
     const auto maskGt = gtBboxes.sum(2, true).gt(0);
 
     // DFL decode: softmax over bins, expectation with 0..reg_max-1 (raw distances for reg_max 1).
-    const auto proj = torch::arange(m_regMax, opts);
     const auto decodeBins = [&](const torch::Tensor& distri, int64_t bins) {
-        if (bins == 1)
-            return dist2bbox(distri, anchors.points, false, -1);
-        const auto p = bins == m_regMax ? proj : torch::arange(bins, opts);
-        return dist2bbox(distri.view({b, -1, 4, bins}).softmax(3).matmul(p), anchors.points, false, -1);
+        return dist2bbox(binDistances(distri, bins), anchors.points, false, -1);
     };
     const auto decode = [&](const torch::Tensor& distri) { return decodeBins(distri, m_regMax); };
     const auto predBboxes = decode(predDistri); // grid units, xyxy

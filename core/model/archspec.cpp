@@ -164,24 +164,16 @@ ArchSpec parseArch(const std::string& yamlText, const std::string& origin, const
                     return c2;
                 return makeDivisible(static_cast<double>(std::min(c2, spec.maxChannels)) * spec.widthMultiple, 8);
             };
-            if (module == "Conv") {
+            if (module == "Conv" || module == "DWConv") {
                 if (args.size() < 1)
-                    throw InputError(at + ": Conv needs [out_channels, kernel, stride]");
+                    throw InputError(at + ": " + module + " needs [out_channels, kernel, stride]");
                 l.outChannels = channelsArg(args[0]);
                 l.kernel = args.size() > 1 ? args[1].as<int64_t>() : 1;
                 l.stride = args.size() > 2 ? args[2].as<int64_t>() : 1;
+                if (module == "DWConv")
+                    l.groups = std::gcd(c1, l.outChannels);
                 if (l.kernel % 2 == 0)
-                    throw InputError(at + ": Conv kernel must be odd, got " + std::to_string(l.kernel));
-                l.outStride = s1 * std::pow(l.stride, l.repeats);
-            } else if (module == "DWConv") {
-                if (args.size() < 1)
-                    throw InputError(at + ": DWConv needs [out_channels, kernel, stride]");
-                l.outChannels = channelsArg(args[0]);
-                l.kernel = args.size() > 1 ? args[1].as<int64_t>() : 1;
-                l.stride = args.size() > 2 ? args[2].as<int64_t>() : 1;
-                l.groups = std::gcd(c1, l.outChannels);
-                if (l.kernel % 2 == 0)
-                    throw InputError(at + ": DWConv kernel must be odd, got " + std::to_string(l.kernel));
+                    throw InputError(at + ": " + module + " kernel must be odd, got " + std::to_string(l.kernel));
                 l.outStride = s1 * std::pow(l.stride, l.repeats);
             } else if (module == "C2f") {
                 if (args.size() < 1)

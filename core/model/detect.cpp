@@ -22,6 +22,15 @@ torch::Tensor DFLImpl::forward(const torch::Tensor& x)
     return (p * proj).sum(2);
 }
 
+torch::Tensor binDistances(const torch::Tensor& distri, int64_t bins)
+{
+    if (bins == 1)
+        return distri;
+    const auto b = distri.size(0);
+    const auto p = distri.view({b, -1, 4, bins}).softmax(-1);
+    return p.matmul(torch::arange(bins, distri.options().requires_grad(false)));
+}
+
 Anchors makeAnchors(const std::vector<std::pair<int64_t, int64_t>>& sizes, const std::vector<double>& strides,
                     const torch::TensorOptions& options, double offset)
 {
@@ -172,7 +181,6 @@ torch::Tensor DetectImpl::decode(const std::vector<torch::Tensor>& maps, bool xy
 torch::Tensor DetectImpl::topK(const torch::Tensor& decodedXyxy, int64_t maxDet, torch::Tensor* anchorIndex)
 {
     const auto preds = decodedXyxy.permute({0, 2, 1}); // (B, N, 4 + nc)
-    const auto b = preds.size(0);
     const auto n = preds.size(1);
     const auto nc = preds.size(2) - 4;
     const auto k = std::min(maxDet, n);
@@ -187,7 +195,6 @@ torch::Tensor DetectImpl::topK(const torch::Tensor& decodedXyxy, int64_t maxDet,
     const auto box = boxes.gather(1, idx.unsqueeze(-1).repeat({1, 1, 4}));
     if (anchorIndex)
         *anchorIndex = idx;
-    (void)b;
     return torch::cat({box, best.unsqueeze(-1), cls.unsqueeze(-1)}, -1);
 }
 

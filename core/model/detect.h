@@ -24,6 +24,10 @@ private:
 };
 TORCH_MODULE(DFL);
 
+/// (B, N, 4 * bins) box outputs -> (B, N, 4) ltrb distances in grid units: the expectation over
+/// the DFL bins (0..bins-1), or the raw distances when bins is 1 (YOLO26).
+torch::Tensor binDistances(const torch::Tensor& distri, int64_t bins);
+
 /// Anchor centres (N, 2) in grid units (+0.5) and their strides (N, 1), level by level,
 /// row-major within a level — the order of Ultralytics' make_anchors.
 struct Anchors

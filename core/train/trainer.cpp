@@ -167,16 +167,11 @@ RunSummary Trainer::run(TrainerObserver* observer, TrainerControl* control)
         // Feature layers left to their default: the Detect inputs of each model, written into
         // the run's config (args.yaml, checkpoint metadata) so that the adapters can be paired
         // with their layers later (the Attention tab).
-        if (cfg.distill.readsTeacher() && cfg.distill.feature.layers.empty()) {
-            const auto tIn = m_teacher->model->spec().headInputs();
-            const auto sIn = model->spec().headInputs();
-            for (size_t i = 0; i < std::min(tIn.size(), sIn.size()) && tIn.size() == sIn.size(); ++i)
-                m_config.distill.feature.layers.emplace_back(tIn[i], sIn[i]);
-        }
-
         Distiller distiller{nullptr};
         if (cfg.distill.readsTeacher()) {
             try {
+                if ((cfg.distill.featureOn || cfg.distill.relationOn) && cfg.distill.feature.layers.empty())
+                    m_config.distill.feature.layers = detectInputPairs(*m_teacher->model, *model);
                 distiller = Distiller(cfg.distill, *m_teacher->model, *model, t.epochs, t.seed);
             } catch (const InputError& e) {
                 // The tapped layers are checked against the models only now: name where they
